@@ -1,0 +1,174 @@
+import { CloseCode } from "./close-codes.js";
+import { Connection, type Access } from "./connection.js";
+import type { DocStore } from "./doc-store.js";
+import type { ConnectionLimits, PersistenceOptions, RoomLimits } from "./limits.js";
+import { Room } from "./room.js";
+import type { Transport } from "./transport.js";
+import { UpdateLog, type LogSink } from "./update-log.js";
+
+export interface RoomManagerOptions {
+  connection: ConnectionLimits;
+  room: RoomLimits;
+  persistence: PersistenceOptions;
+}
+
+/**
+ * The map of boards in memory. Loads a board once however many sockets ask for
+ * it at the same moment, admits sockets only after the load, and unloads a room
+ * once it has had no holder for `idleUnloadMs` and everything it holds is stored.
+ */
+export class RoomManager {
+  private readonly rooms = new Map<string, Room>();
+  private readonly loading = new Map<string, Promise<Room>>();
+  /** Every socket, open or still authenticating, for the heartbeat and shutdown. */
+  readonly connections = new Set<Connection>();
+  readonly updateLog: UpdateLog;
+
+  constructor(
+    private readonly store: DocStore,
+    private readonly options: RoomManagerOptions,
+    private readonly log: LogSink,
+  ) {
+    this.updateLog = new UpdateLog(store, options.persistence, log);
+  }
+
+  get loadedRooms(): number {
+    return this.rooms.size;
+  }
+
+  /** Wraps a new socket. Call `receive` from its message listener right away, before any await. */
+  accept(transport: Transport): Connection {
+    const conn = new Connection(transport, this.options.connection, (c) => this.leave(c));
+    this.connections.add(conn);
+    return conn;
+  }
+
+  /** Admits an authenticated socket into its board's room, loading the board first if needed. */
+  async admit(conn: Connection, access: Access): Promise<void> {
+    let room: Room;
+    try {
+      room = await this.open(access.boardId);
+    } catch (err) {
+      this.log.error({ err, boardId: access.boardId }, "loading board failed");
+      return conn.close(CloseCode.LoadFailed, "the board could not be loaded");
+    }
+    if (conn.state !== "pending") return this.releaseIfIdle(room);
+    if (room.connections.size >= this.options.room.maxSocketsPerRoom) {
+      conn.close(CloseCode.RoomFull, "this board has too many connections");
+      return this.releaseIfIdle(room);
+    }
+    this.cancelIdle(room);
+    room.add(conn);
+    conn.open(room, access);
+  }
+
+  /**
+   * Keeps a board loaded for a non-socket writer (the job runner). The caller
+   * must call `release()` exactly once.
+   */
+  async pin(boardId: string): Promise<{ room: Room; release: () => void }> {
+    const room = await this.open(boardId);
+    room.pins += 1;
+    this.cancelIdle(room);
+    let released = false;
+    return {
+      room,
+      release: () => {
+        if (released) return;
+        released = true;
+        room.pins -= 1;
+        this.releaseIfIdle(room);
+      },
+    };
+  }
+
+  /** Closes every socket opened with one of these links, e.g. after a revoke. */
+  closeLinks(linkIds: readonly string[], code: number, reason: string): number {
+    let closed = 0;
+    for (const conn of this.connections) {
+      if (conn.access && linkIds.includes(conn.access.linkId)) {
+        conn.close(code, reason);
+        closed += 1;
+      }
+    }
+    return closed;
+  }
+
+  /** Pings every socket; one that did not answer the previous ping is dropped. */
+  heartbeat(ping: (conn: Connection) => void, terminate: (conn: Connection) => void): void {
+    for (const conn of this.connections) {
+      if (!conn.alive) {
+        terminate(conn);
+        conn.closed();
+        continue;
+      }
+      conn.alive = false;
+      ping(conn);
+    }
+  }
+
+  /** Stops serving: every socket gets `GoingAway`, every pending update is written. */
+  async shutdown(): Promise<void> {
+    for (const conn of this.connections) conn.close(CloseCode.GoingAway, "server shutting down");
+    await this.updateLog.flush();
+    for (const room of this.rooms.values()) room.destroy();
+    this.rooms.clear();
+  }
+
+  private open(boardId: string): Promise<Room> {
+    const loaded = this.rooms.get(boardId);
+    if (loaded) return Promise.resolve(loaded);
+    let loading = this.loading.get(boardId);
+    if (!loading) {
+      loading = this.load(boardId).finally(() => this.loading.delete(boardId));
+      this.loading.set(boardId, loading);
+    }
+    return loading;
+  }
+
+  private async load(boardId: string): Promise<Room> {
+    const stored = await this.store.load(boardId);
+    const room = new Room(boardId, (r, update) => this.updateLog.enqueue(r, update));
+    room.applyStored(stored.snapshot, stored.updates);
+    room.lastPersistedId = stored.lastUpdateId;
+    room.tailRows = stored.updates.length;
+    this.rooms.set(boardId, room);
+    // A room nobody joins (every waiting socket left during the load) must not stay forever.
+    queueMicrotask(() => this.releaseIfIdle(room));
+    return room;
+  }
+
+  private leave(conn: Connection): void {
+    this.connections.delete(conn);
+    const room = conn.room;
+    if (!room) return;
+    room.remove(conn);
+    this.releaseIfIdle(room);
+  }
+
+  private cancelIdle(room: Room): void {
+    if (room.idleTimer) clearTimeout(room.idleTimer);
+    room.idleTimer = null;
+  }
+
+  private releaseIfIdle(room: Room): void {
+    if (room.holders > 0 || room.idleTimer || this.rooms.get(room.boardId) !== room) return;
+    room.idleTimer = setTimeout(() => void this.unload(room), this.options.room.idleUnloadMs);
+    room.idleTimer.unref();
+  }
+
+  private async unload(room: Room): Promise<void> {
+    room.idleTimer = null;
+    try {
+      await this.updateLog.settle(room);
+    } catch (err) {
+      // Never drop a room whose state is not stored: try again after another idle period.
+      this.log.error({ err, boardId: room.boardId }, "saving board before unload failed");
+      return this.releaseIfIdle(room);
+    }
+    if (room.holders > 0 || room.idleTimer || this.updateLog.hasPending(room)) return;
+    this.rooms.delete(room.boardId);
+    room.destroy();
+    this.log.debug?.({ boardId: room.boardId }, "room unloaded");
+  }
+}

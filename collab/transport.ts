@@ -1,0 +1,10 @@
+/**
+ * The three things a room needs from a socket. A `ws` WebSocket satisfies it
+ * as it is (no adapter object per socket), and tests can pass in-memory pairs.
+ */
+export interface Transport {
+  send(data: Uint8Array): void;
+  close(code: number, reason: string): void;
+  /** Bytes accepted by send() but not yet handed to the network. */
+  readonly bufferedAmount: number;
+}

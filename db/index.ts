@@ -1,0 +1,3 @@
+export { openDatabase, type Database, type DatabaseHandle, type DatabaseOptions } from "./client.js";
+export { createDocStore, type StoredDoc, type AppendedUpdate, type DocStoreImpl } from "./doc-store.js";
+export { createBoardsRepo, type BoardsRepo, type LinkKind, type Role, type ResolvedLink, type NewLink } from "./boards-repo.js";

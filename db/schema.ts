@@ -1,0 +1,56 @@
+import { sql } from "drizzle-orm";
+import { bigint, bigserial, customType, index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+
+/** Postgres `bytea`; PGlite returns Uint8Array, postgres.js a Buffer (also a Uint8Array). */
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => "bytea",
+});
+
+export const boards = pgTable("boards", {
+  id: text("id").primaryKey(),
+  title: text("title").notNull(),
+  /** sha256 of the owner credential; the credential itself is only ever in the owner's cookie. */
+  ownerTokenHash: text("owner_token_hash").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Capability links. One live link per (board, kind); rotation revokes the old row and adds a new one. */
+export const shareLinks = pgTable(
+  "share_links",
+  {
+    id: text("id").primaryKey(),
+    boardId: text("board_id")
+      .notNull()
+      .references(() => boards.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["edit", "view", "embed"] }).notNull(),
+    role: text("role", { enum: ["edit", "view"] }).notNull(),
+    tokenHash: text("token_hash").notNull().unique(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [index("share_links_board_kind_idx").on(t.boardId, t.kind).where(sql`${t.revokedAt} is null`)],
+);
+
+/** Append-only Yjs update log: the tail after the board's snapshot. */
+export const boardUpdates = pgTable(
+  "board_updates",
+  {
+    id: bigserial("id", { mode: "bigint" }).primaryKey(),
+    boardId: text("board_id")
+      .notNull()
+      .references(() => boards.id, { onDelete: "cascade" }),
+    data: bytea("data").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("board_updates_board_id_idx").on(t.boardId, t.id)],
+);
+
+/** The compacted state of a board: every logged update with id <= throughUpdateId is inside `data`. */
+export const boardSnapshots = pgTable("board_snapshots", {
+  boardId: text("board_id")
+    .primaryKey()
+    .references(() => boards.id, { onDelete: "cascade" }),
+  data: bytea("data").notNull(),
+  throughUpdateId: bigint("through_update_id", { mode: "bigint" }).notNull(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});

@@ -1,0 +1,72 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+
+/**
+ * Every setting the server reads from the environment, parsed once at start-up.
+ * A bad value stops the process with one line per offending variable.
+ */
+const EnvSchema = z.object({
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  DATA_DIR: z.string().min(1).default("./data"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  PUBLIC_URL: z.url().optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  WS_MAX_FRAME_BYTES: int(1024).default(8 * 1024 * 1024),
+  WS_MESSAGES_PER_SECOND: int(1).default(200),
+  WS_MESSAGE_BURST: int(1).default(400),
+  WS_MAX_BUFFERED_BYTES: int(1024).default(32 * 1024 * 1024),
+  WS_HEARTBEAT_MS: int(1000).default(30_000),
+  AWARENESS_MAX_STATE_BYTES: int(256).default(64 * 1024),
+  ROOM_MAX_SOCKETS: int(1).default(1000),
+  ROOM_IDLE_UNLOAD_MS: int(0).default(30_000),
+  PERSIST_FLUSH_MS: int(1, 1000).default(250),
+  COMPACT_AFTER_ROWS: int(1).default(500),
+  COMPACT_AFTER_BYTES: int(1024).default(4 * 1024 * 1024),
+  API_MAX_BODY_BYTES: int(256).default(64 * 1024),
+});
+
+export type Config = ReturnType<typeof loadConfig>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  // Empty variables count as unset, so `FOO= npm start` means "use the default".
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`));
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: resolve(e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    publicUrl: e.PUBLIC_URL,
+    logLevel: e.LOG_LEVEL,
+    maxBodyBytes: e.API_MAX_BODY_BYTES,
+    ws: { maxFrameBytes: e.WS_MAX_FRAME_BYTES, heartbeatMs: e.WS_HEARTBEAT_MS },
+    rooms: {
+      connection: {
+        messagesPerSecond: e.WS_MESSAGES_PER_SECOND,
+        messageBurst: Math.max(e.WS_MESSAGE_BURST, e.WS_MESSAGES_PER_SECOND),
+        maxQueuedBytes: 2 * e.WS_MAX_FRAME_BYTES,
+        maxAwarenessStateBytes: e.AWARENESS_MAX_STATE_BYTES,
+        maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+      },
+      room: { maxSocketsPerRoom: e.ROOM_MAX_SOCKETS, idleUnloadMs: e.ROOM_IDLE_UNLOAD_MS },
+      persistence: { flushMs: e.PERSIST_FLUSH_MS, compactAfterRows: e.COMPACT_AFTER_ROWS, compactAfterBytes: e.COMPACT_AFTER_BYTES },
+    },
+  };
+}

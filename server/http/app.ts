@@ -1,0 +1,40 @@
+import express from "express";
+import { createRequestHandler } from "@remix-run/express";
+import type { ServerBuild } from "@remix-run/node";
+import { join } from "node:path";
+import type { Logger } from "../logger.js";
+import type { BoardService } from "../boards.js";
+import { apiRoutes } from "./api-routes.js";
+import { requestContext } from "./request-context.js";
+
+interface AppDeps {
+  logger: Logger;
+  boards: BoardService;
+  remixBuild: ServerBuild;
+  publicDir: string;
+  maxBodyBytes: number;
+  secureCookies: boolean;
+  isReady: () => boolean;
+}
+
+/** The HTTP side of the process: health, the REST API, static files and the Remix app, in that order. */
+export function createHttpApp(deps: AppDeps) {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", "loopback");
+  app.use(requestContext(deps.logger));
+
+  app.get("/healthz", (_req, res) => {
+    res.setHeader("Cache-Control", "no-store");
+    if (deps.isReady()) res.json({ ok: true });
+    else res.status(503).json({ ok: false });
+  });
+
+  app.use("/api", apiRoutes(deps));
+
+  // Remix fingerprints everything under /build, so it can be cached forever.
+  app.use("/build", express.static(join(deps.publicDir, "build"), { immutable: true, maxAge: "1y", index: false }));
+  app.use(express.static(deps.publicDir, { maxAge: "1h", index: false }));
+  app.all("*", createRequestHandler({ build: deps.remixBuild, mode: process.env.NODE_ENV ?? "production" }));
+  return app;
+}

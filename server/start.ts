@@ -1,0 +1,68 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { pathToFileURL } from "node:url";
+import type { ServerBuild } from "@remix-run/node";
+import { RoomManager } from "../collab/index.js";
+import { createBoardsRepo, createDocStore, openDatabase } from "../db/index.js";
+import { createBoardService } from "./boards.js";
+import type { Config } from "./config.js";
+import { createHttpApp } from "./http/app.js";
+import type { Logger } from "./logger.js";
+import { paths } from "./paths.js";
+import { attachWebSockets } from "./ws/upgrade.js";
+
+export interface RunningServer {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds every long-lived part once (database, stores, rooms, HTTP app, socket
+ * server), then listens. Stops in the reverse order: sockets, pending writes,
+ * database.
+ */
+export async function startServer(config: Config, logger: Logger, server: Server): Promise<RunningServer> {
+  const startedAt = performance.now();
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const rooms = new RoomManager(createDocStore(database.db), config.rooms, logger.child({ layer: "collab" }));
+  const boards = createBoardService(createBoardsRepo(database.db), rooms);
+  const { remixBuild, publicDir } = paths();
+  const build = (await import(pathToFileURL(remixBuild).href)) as ServerBuild;
+
+  let ready = false;
+  server.on(
+    "request",
+    createHttpApp({
+      logger,
+      boards,
+      remixBuild: build,
+      publicDir,
+      maxBodyBytes: config.maxBodyBytes,
+      secureCookies: config.publicUrl?.startsWith("https:") ?? false,
+      isReady: () => ready,
+    }),
+  );
+  const sockets = attachWebSockets(server, { rooms, boards, logger, maxFrameBytes: config.ws.maxFrameBytes, heartbeatMs: config.ws.heartbeatMs });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  ready = true;
+  const port = (server.address() as AddressInfo).port;
+  // The "listening" line is what supervisors and tests wait for: keep it unless logging is off entirely.
+  const announce = logger.level === "silent" ? logger : logger.child({}, { level: "info" });
+  announce.info({ port, host: config.host, database: database.kind, startupMs: Math.round(performance.now() - startedAt) }, "listening");
+
+  return {
+    port,
+    async stop() {
+      ready = false;
+      sockets.close();
+      server.close();
+      await rooms.shutdown();
+      server.closeAllConnections();
+      await database.close();
+    },
+  };
+}

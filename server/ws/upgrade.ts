@@ -1,0 +1,82 @@
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type WebSocket } from "ws";
+import { CloseCode, type Connection, type RoomManager } from "../../collab/index.js";
+import type { BoardService } from "../boards.js";
+import type { Logger } from "../logger.js";
+
+const WS_PATH = /^\/ws\/([^/?#]+)$/;
+/** The Connection behind a ws socket; stored on the socket so listeners can be shared functions, not closures per socket. */
+const CONN = Symbol("connection");
+type Socket = WebSocket & { [CONN]: Connection };
+
+interface WsDeps {
+  rooms: RoomManager;
+  boards: BoardService;
+  logger: Logger;
+  maxFrameBytes: number;
+  heartbeatMs: number;
+}
+
+/**
+ * Accepts WebSocket upgrades on /ws/<boardId>?token=… on the HTTP server's port.
+ * The upgrade is always completed so that refusals arrive as close codes with a
+ * reason (browsers hide HTTP status codes of failed upgrades).
+ */
+export function attachWebSockets(server: Server, deps: WsDeps) {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: deps.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
+
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on("error", () => socket.destroy());
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const match = WS_PATH.exec(url.pathname);
+    if (!match) {
+      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => onSocket(ws as Socket, decodeURIComponent(match[1]), url.searchParams.get("token"), deps));
+  });
+
+  const heartbeat = setInterval(
+    () =>
+      deps.rooms.heartbeat(
+        (conn) => (conn.transport as WebSocket).ping(),
+        (conn) => (conn.transport as WebSocket).terminate(),
+      ),
+    deps.heartbeatMs,
+  );
+  heartbeat.unref();
+  return { close: () => clearInterval(heartbeat) };
+}
+
+function onSocket(ws: Socket, boardId: string, token: string | null, { rooms, boards, logger }: WsDeps) {
+  // Listeners first, before any await: frames that arrive during auth and load are queued, not lost.
+  ws[CONN] = rooms.accept(ws);
+  ws.on("message", onMessage);
+  ws.on("close", onClose);
+  ws.on("pong", onPong);
+  ws.on("error", onError);
+  boards
+    .authorizeSocket(boardId, token)
+    .then((result) => {
+      if ("closeCode" in result) ws[CONN].close(result.closeCode, result.reason);
+      else return rooms.admit(ws[CONN], result);
+    })
+    .catch((err) => {
+      logger.error({ err, boardId }, "socket authorization failed");
+      ws[CONN].close(CloseCode.LoadFailed, "server error");
+    });
+}
+
+function onMessage(this: Socket, data: Buffer, isBinary: boolean) {
+  this[CONN].receive(data, isBinary);
+}
+function onClose(this: Socket) {
+  this[CONN].closed();
+}
+function onPong(this: Socket) {
+  this[CONN].alive = true;
+}
+function onError(this: Socket) {
+  // ws follows every error (oversized frame, bad opcode, reset) with 'close', which does the cleanup.
+}

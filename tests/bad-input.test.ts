@@ -1,0 +1,146 @@
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import WebSocket from "ws";
+import * as Y from "yjs";
+import * as encoding from "lib0/encoding";
+import { freshStorage, type TestStorage } from "./helpers/storage.js";
+import { spawnServer, type ServerProcess } from "./helpers/server-process.js";
+import { connect, createBoard, eventually, sleep, tokenOf, whenSynced, type CreatedBoard } from "./helpers/clients.js";
+
+let storage: TestStorage;
+let server: ServerProcess;
+let board: CreatedBoard;
+
+before(async () => {
+  storage = await freshStorage();
+  server = await spawnServer(storage, { LOG_LEVEL: "warn" });
+  board = await createBoard(server);
+});
+after(async () => {
+  await server?.stop();
+  await storage?.cleanup();
+});
+
+/** A deterministic PRNG so a failure can be replayed. */
+function prng(seed: number) {
+  return () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+}
+
+function syncFrame(syncType: number, payload: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, 0);
+  encoding.writeVarUint(e, syncType);
+  encoding.writeVarUint8Array(e, payload);
+  return encoding.toUint8Array(e);
+}
+
+function realUpdate(): Uint8Array {
+  const doc = new Y.Doc();
+  doc.getMap("records").set("shape:x", { id: "shape:x", props: { text: "hello" } });
+  doc.getText("t").insert(0, "some text");
+  return Y.encodeStateAsUpdate(doc);
+}
+
+function garbageFrames(count: number, seed: number): Uint8Array[] {
+  const rand = prng(seed);
+  const update = syncFrame(2, realUpdate());
+  const frames: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) {
+    const pick = i % 4;
+    if (pick === 0) frames.push(Uint8Array.from({ length: 1 + Math.floor(rand() * 200) }, () => Math.floor(rand() * 256)));
+    else if (pick === 1) frames.push(update.subarray(0, 3 + Math.floor(rand() * (update.length - 4))));
+    // declares ~31 million structs in seven bytes: the allocation bomb
+    else if (pick === 2) frames.push(syncFrame(2, Uint8Array.of(1, 0x80, 0x80, 0x80, 0x0f, 0, 0)));
+    else frames.push(Uint8Array.of(1, ...encodeLen(1 + Math.floor(rand() * 50)), ...Array.from({ length: 20 }, () => Math.floor(rand() * 256))));
+  }
+  return frames;
+}
+
+function encodeLen(n: number): number[] {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, n);
+  return [...encoding.toUint8Array(e)];
+}
+
+/** Sends one frame on a fresh socket and resolves with how the server closed it (0 if it did not within 1 s). */
+function sendOnce(frame: Uint8Array, token: string): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`${server.ws}/${board.id}?token=${token}`);
+    ws.on("error", () => {});
+    ws.on("open", () => ws.send(frame));
+    const timer = setTimeout(() => {
+      ws.terminate();
+      resolve(0);
+    }, 1000);
+    ws.on("close", (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+async function attack(frames: Uint8Array[], token: string, parallel = 16): Promise<Map<number, number>> {
+  const codes = new Map<number, number>();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < frames.length) {
+        const code = await sendOnce(frames[next++], token);
+        codes.set(code, (codes.get(code) ?? 0) + 1);
+      }
+    }),
+  );
+  return codes;
+}
+
+test("thousands of hostile frames: the server stays healthy, honest clients keep syncing, memory stays bounded", async () => {
+  const editToken = tokenOf(board.links.edit);
+  const alice = connect(server, board.id, editToken);
+  const bob = connect(server, board.id, editToken);
+  await Promise.all([whenSynced(alice), whenSynced(bob)]);
+  let sent = 0;
+  const chatter = setInterval(() => alice.records.set(`shape:honest-${sent}`, { id: `shape:honest-${sent++}` }), 25);
+
+  try {
+    await attack(garbageFrames(400, 1), editToken); // warm-up: let the heap settle at its working size
+    await sleep(500);
+    const rssBefore = server.rss();
+
+    const codes = await attack(garbageFrames(3000, 2), editToken);
+    assert.equal(codes.get(4400) !== undefined && codes.get(4400)! >= 1500, true, `most frames are refused as malformed: ${JSON.stringify([...codes])}`);
+    // viewers' garbage is refused too, not silently ignored
+    const viewCodes = await attack(garbageFrames(200, 3), tokenOf(board.links.view));
+    assert.equal((viewCodes.get(4400) ?? 0) >= 100, true, `viewer garbage refused: ${JSON.stringify([...viewCodes])}`);
+
+    // oversized frames are cut off by the frame limit, before they are buffered whole
+    const big = new Uint8Array(50 * 1024 * 1024);
+    big.set(syncFrame(2, new Uint8Array(16)).subarray(0, 3));
+    assert.equal(await sendOnce(big, editToken), 1009);
+    assert.equal(await sendOnce(new Uint8Array(9 * 1024 * 1024), editToken), 1009);
+
+    await sleep(3000);
+    const grown = server.rss() - rssBefore;
+    assert.ok(grown < 40 * 1024 * 1024, `resident memory grew by ${(grown / 1048576).toFixed(1)} MB during the attack`);
+  } finally {
+    clearInterval(chatter);
+  }
+
+  await eventually(() => bob.records.size === sent, "every honest update reached the other client");
+  const health = await fetch(`${server.http}/healthz`);
+  assert.equal(health.status, 200);
+  const late = connect(server, board.id, editToken);
+  await whenSynced(late);
+  assert.deepEqual(late.records.toJSON(), alice.records.toJSON(), "garbage never entered the document");
+  for (const c of [alice, bob, late]) c.destroy();
+});
+
+test("a socket flooding messages past its rate limit is closed with 4429; others are unaffected", async () => {
+  const ws = new WebSocket(`${server.ws}/${board.id}?token=${tokenOf(board.links.edit)}`);
+  ws.on("error", () => {});
+  await new Promise((r) => ws.on("open", r));
+  const closed = new Promise<number>((r) => ws.on("close", (code) => r(code)));
+  const query = Uint8Array.of(3); // query-awareness: tiny and valid
+  for (let i = 0; i < 2000 && ws.readyState === WebSocket.OPEN; i++) ws.send(query);
+  assert.equal(await closed, 4429);
+  assert.equal((await fetch(`${server.http}/healthz`)).status, 200);
+});

@@ -1,0 +1,87 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { once } from "node:events";
+import { join } from "node:path";
+import type { TestStorage } from "./storage.js";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+
+export interface ServerProcess {
+  port: number;
+  http: string;
+  ws: string;
+  pid: number;
+  /** Every stdout/stderr line so far, for assertions and for debugging a failure. */
+  output: string[];
+  /** Resident memory of the server process, in bytes. */
+  rss(): number;
+  /** SIGKILL: no flush, no goodbye. */
+  kill9(): Promise<void>;
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<number | null>;
+}
+
+/** Spawns the production build (`build/server.mjs`, made by `npm test` first) on a free port. */
+export async function spawnServer(storage: TestStorage, env: Record<string, string> = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [join(ROOT, "build", "server.mjs")], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      DATA_DIR: storage.dataDir,
+      DATABASE_URL: storage.databaseUrl ?? "",
+      LOG_LEVEL: "info",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output: string[] = [];
+  const port = await new Promise<number>((resolve, reject) => {
+    const onLine = (line: string) => {
+      output.push(line);
+      if (line.includes('"msg":"listening"')) resolve(JSON.parse(line).port);
+    };
+    pipeLines(child.stdout!, onLine);
+    pipeLines(child.stderr!, (line) => output.push(line));
+    child.once("exit", (code) => reject(new Error(`server exited with ${code} before listening:\n${output.join("\n")}`)));
+    setTimeout(() => reject(new Error(`server did not listen within 60 s:\n${output.join("\n")}`)), 60_000).unref();
+  });
+  return {
+    port,
+    http: `http://127.0.0.1:${port}`,
+    ws: `ws://127.0.0.1:${port}/ws`,
+    pid: child.pid!,
+    output,
+    rss: () => rssOf(child.pid!),
+    kill9: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGKILL");
+      await once(child, "exit");
+    },
+    stop: () => stopChild(child),
+  };
+}
+
+async function stopChild(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  child.kill("SIGTERM");
+  const [code] = (await once(child, "exit")) as [number | null];
+  return code;
+}
+
+function pipeLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void) {
+  let rest = "";
+  stream.setEncoding("utf8");
+  stream.on("data", (chunk: string) => {
+    const lines = (rest + chunk).split("\n");
+    rest = lines.pop() ?? "";
+    for (const line of lines) if (line) onLine(line);
+  });
+}
+
+function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+  return kb * 1024;
+}
