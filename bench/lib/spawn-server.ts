@@ -4,6 +4,7 @@
  *
  *   startGenboard: node build/server.mjs, default config, fresh DATA_DIR (PGlite)
  *   startReference: @y/websocket-server 0.1.1 (in memory, no auth)
+ * Both get bench/lib/gc-hook.mjs preloaded (SIGUSR2 → full GC), nothing else.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -23,8 +24,10 @@ export interface ServerHandle {
   roomUrl(room: string, token?: string): string;
   /** Creates a room: a real board for Genboard, just a fresh name for the reference. */
   createRoom(title: string): Promise<{ room: string; token: string }>;
-  /** Resolves with the first stdout/stderr line containing `text` (Genboard logs JSON lines). */
-  waitForLog(text: string, timeoutMs: number): Promise<string>;
+  /** Resolves with the first stdout/stderr line containing `text` (Genboard logs JSON lines), counting from line `since`. */
+  waitForLog(text: string, timeoutMs: number, since?: number): Promise<string>;
+  /** Lines logged so far: pass it to waitForLog to ignore older lines. */
+  logMark(): number;
   /** Lines written to stderr so far (the reference prints one stack trace per rejected frame). */
   stderrLines(): number;
   exited(): boolean;
@@ -48,6 +51,39 @@ export async function freePort(): Promise<number> {
       srv.close(() => res(port));
     });
   });
+}
+
+/**
+ * Both servers start with bench/lib/gc-hook.mjs preloaded: SIGUSR2 → full GC.
+ * Nothing else about them changes.
+ */
+function gcHookEnv(): Record<string, string> {
+  const hook = join(ROOT, "bench", "lib", "gc-hook.mjs");
+  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --expose-gc --import ${hook}`.trim() };
+}
+
+export interface MemoryUsage {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+/**
+ * Asks the server for a full GC (see gc-hook.mjs) `times` times and returns its
+ * process.memoryUsage() after the last. Twice by default: on our server the
+ * first collection frees PGlite's initdb garbage only in part.
+ */
+export async function forceGc(server: ServerHandle, times = 2): Promise<MemoryUsage> {
+  let line = "";
+  for (let i = 0; i < times; i++) {
+    const mark = server.logMark();
+    process.kill(server.pid, "SIGUSR2");
+    line = await server.waitForLog("gc-hook ", 10_000, mark);
+    await sleep(500);
+  }
+  return JSON.parse(line.slice(line.indexOf("{"))) as MemoryUsage;
 }
 
 export function newDataDir(): string {
@@ -75,20 +111,29 @@ export async function settledRssKb(pid: number, samples = 9, everyMs = 250): Pro
 
 interface Watched {
   child: ChildProcess;
-  waitForLog(text: string, timeoutMs: number): Promise<string>;
+  lastLines(): string;
+  waitForLog(text: string, timeoutMs: number, since?: number): Promise<string>;
+  logMark(): number;
   stderrLines(): number;
   exited(): boolean;
   stop(): Promise<void>;
 }
 
+/** Servers still running: killed if this process exits without stopping them (crash, Ctrl-C). */
+const live = new Set<ChildProcess>();
+process.once("exit", () => live.forEach((c) => c.kill("SIGKILL")));
+for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => process.exit(130));
+
 function watch(child: ChildProcess, label: string): Watched {
-  const recent: string[] = [];
+  live.add(child);
+  const recent: { n: number; line: string }[] = [];
+  let lines = 0;
   const waiters: { text: string; resolve: (line: string) => void }[] = [];
   let errLines = 0;
   let hasExited = false;
-  const exit = new Promise<void>((res) => child.once("exit", () => ((hasExited = true), res())));
+  const exit = new Promise<void>((res) => child.once("exit", () => ((hasExited = true), live.delete(child), res())));
   const onLine = (line: string) => {
-    recent.push(line);
+    recent.push({ n: lines++, line });
     if (recent.length > 200) recent.shift();
     for (let i = waiters.length - 1; i >= 0; i--) {
       if (line.includes(waiters[i]!.text)) waiters.splice(i, 1)[0]!.resolve(line);
@@ -111,16 +156,18 @@ function watch(child: ChildProcess, label: string): Watched {
   split(child.stderr, true);
   return {
     child,
+    lastLines: () => recent.slice(-10).map((l) => l.line).join("\n"),
     stderrLines: () => errLines,
     exited: () => hasExited,
-    waitForLog(text, timeoutMs) {
-      const seen = recent.find((l) => l.includes(text));
-      if (seen) return Promise.resolve(seen);
+    logMark: () => lines,
+    waitForLog(text, timeoutMs, since = 0) {
+      const seen = recent.find((l) => l.n >= since && l.line.includes(text));
+      if (seen) return Promise.resolve(seen.line);
       return new Promise((res, rej) => {
         const waiter = { text, resolve: (l: string) => (clearTimeout(timer), res(l)) };
         const timer = setTimeout(() => {
           waiters.splice(waiters.indexOf(waiter), 1);
-          rej(new Error(`${label}: no log line with ${JSON.stringify(text)} within ${timeoutMs} ms; last lines:\n${recent.slice(-10).join("\n")}`));
+          rej(new Error(`${label}: no log line with ${JSON.stringify(text)} within ${timeoutMs} ms; last lines:\n${recent.slice(-10).map((l) => l.line).join("\n")}`));
         }, timeoutMs);
         waiters.push(waiter);
       });
@@ -152,17 +199,21 @@ export async function startGenboard(opts: GenboardOptions = {}): Promise<ServerH
   const child = spawn(process.execPath, ["build/server.mjs"], {
     cwd: ROOT,
     // LOG_LEVEL=warn hides the "listening" line, so we pick the port and poll /healthz.
-    env: { ...process.env, NODE_ENV: "production", HOST, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "warn", ...opts.env },
+    env: { ...process.env, NODE_ENV: "production", HOST, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "warn", ...gcHookEnv(), ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const w = watch(child, "genboard");
   const base = `http://${HOST}:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (w.exited()) throw new Error("genboard exited during start-up");
+    const problem = w.exited() ? "exited during start-up" : Date.now() > deadline ? "was not ready within 60 s" : null;
+    if (problem) {
+      await w.stop();
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      throw new Error(`genboard ${problem}: ${w.lastLines()}`);
+    }
     const ok = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
     if (ok) break;
-    if (Date.now() > deadline) throw new Error("genboard did not become ready within 60 s");
     await sleep(100);
   }
   return {
@@ -178,6 +229,7 @@ export async function startGenboard(opts: GenboardOptions = {}): Promise<ServerH
       return { room: body.id, token: body.links.edit.split("/").pop()! };
     },
     waitForLog: w.waitForLog,
+    logMark: w.logMark,
     stderrLines: w.stderrLines,
     exited: w.exited,
     async stop() {
@@ -193,7 +245,7 @@ export async function startReference(): Promise<ServerHandle> {
   const port = await freePort();
   const child = spawn(process.execPath, ["node_modules/@y/websocket-server/src/server.js"], {
     cwd: ROOT,
-    env: { ...process.env, HOST, PORT: String(port) },
+    env: { ...process.env, HOST, PORT: String(port), ...gcHookEnv() },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const w = watch(child, "reference");
@@ -205,6 +257,7 @@ export async function startReference(): Promise<ServerHandle> {
     roomUrl: (room) => `ws://${HOST}:${port}/${encodeURIComponent(room)}`,
     createRoom: async (title) => ({ room: `${title.replace(/\W+/g, "-")}-${++refRooms}`, token: "" }),
     waitForLog: w.waitForLog,
+    logMark: w.logMark,
     stderrLines: w.stderrLines,
     exited: w.exited,
     stop: w.stop,

@@ -6,8 +6,7 @@
  */
 import * as Y from "yjs";
 import { RawClient, updateFrame, within } from "../lib/raw-client.js";
-import { RECORDS, shapeRecord } from "../lib/records.js";
-import { percentiles } from "../lib/report.js";
+import { RECORDS, shapeRecord, stampOf } from "../lib/records.js";
 import { serve } from "../lib/worker.js";
 
 interface PhaseArg {
@@ -19,17 +18,6 @@ interface PhaseArg {
 const clients: RawClient[] = [];
 let current: { phase: string; latencies: number[]; sent: number; stale: number } | null = null;
 
-/** The record's meta carries writer index, phase and send time. */
-function readStamp(update: Uint8Array): { writer: number; phase: string; sentAt: number } | null {
-  for (const s of Y.decodeUpdate(update).structs) {
-    if (s instanceof Y.Item && s.content instanceof Y.ContentAny) {
-      const meta = (s.content.arr[0] as { meta?: { writer?: number; phase?: string; sentAt?: number } } | undefined)?.meta;
-      if (meta?.sentAt !== undefined) return { writer: meta.writer!, phase: meta.phase!, sentAt: meta.sentAt };
-    }
-  }
-  return null;
-}
-
 serve({
   async connect({ url, count }: { url: string; count: number }) {
     for (let i = 0; i < count; i++) {
@@ -38,7 +26,7 @@ serve({
         new RawClient(url, {
           onMessage: (m, at) => {
             if (m.kind !== "update" || !current) return;
-            const stamp = readStamp(m.data);
+            const stamp = stampOf(m.data);
             if (!stamp || stamp.writer === me) return; // the reference echoes a writer's update back to it
             if (stamp.phase !== current.phase) current.stale += 1;
             else current.latencies.push(at - stamp.sentAt);
@@ -82,15 +70,7 @@ serve({
     current = null;
     const closed = clients.filter((c) => !c.isOpen).map((c) => `${c.closeCode} ${c.closeReason}`);
     const receivers = clients.length - 1;
-    return {
-      writers,
-      sent: run.sent,
-      expected: run.sent * receivers,
-      received: run.latencies.length,
-      stale: run.stale,
-      closed,
-      ...percentiles(run.latencies),
-    };
+    return { writers, sent: run.sent, expected: run.sent * receivers, stale: run.stale, closed, latencies: run.latencies };
   },
 
   async closeAll() {

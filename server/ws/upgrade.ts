@@ -68,15 +68,17 @@ function onSocket(ws: Socket, boardId: string, token: string | null, { rooms, bo
     });
 }
 
-function onMessage(this: Socket, data: Buffer, isBinary: boolean) {
-  this[CONN].receive(data, isBinary);
+const connOf = (ws: WebSocket) => (ws as Socket)[CONN];
+
+function onMessage(this: WebSocket, data: Buffer, isBinary: boolean) {
+  connOf(this).receive(data, isBinary);
 }
-function onClose(this: Socket) {
-  this[CONN].closed();
+function onClose(this: WebSocket) {
+  connOf(this).closed();
 }
-function onPong(this: Socket) {
-  this[CONN].alive = true;
+function onPong(this: WebSocket) {
+  connOf(this).alive = true;
 }
-function onError(this: Socket) {
+function onError() {
   // ws follows every error (oversized frame, bad opcode, reset) with 'close', which does the cleanup.
 }
