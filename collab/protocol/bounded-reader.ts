@@ -107,6 +107,11 @@ export class BoundedReader {
     return bytes;
   }
 
+  /** The `len` bytes just read, as a view (for checks after a skip). */
+  readBytesBehind(len: number): Uint8Array {
+    return this.buf.subarray(this.pos - len, this.pos);
+  }
+
   /** Skips a string and returns its byte length. */
   skipVarString(): number {
     const len = this.readVarUint();

@@ -147,7 +147,7 @@ type ContentSkipper = (ctx: UpdateContext) => number;
 const CONTENT_SKIPPERS: readonly (ContentSkipper | undefined)[] = [
   undefined, // 0 is GC
   skipContentDeleted, // 1
-  skipContentJson, // 2
+  refuseContentJson, // 2
   skipContentBinary, // 3
   skipContentString, // 4
   skipContentEmbed, // 5
@@ -161,14 +161,13 @@ function skipContentDeleted({ reader }: UpdateContext): number {
   return reader.readVarUint();
 }
 
-/** Legacy content: each element is a JSON text, or the word `undefined`. */
-function skipContentJson({ reader }: UpdateContext): number {
-  const count = reader.readCount(1, "JSON element");
-  for (let i = 0; i < count; i++) {
-    const text = reader.readVarString();
-    if (text !== "undefined") requireJson(text, "JSON content");
-  }
-  return count;
+/**
+ * Legacy ContentJSON: current Yjs reads it but never writes it (values go in
+ * ContentAny). It is refused because it is the costliest thing to check (a
+ * JSON.parse per element, ~50 ms per MB) and no client of ours sends it.
+ */
+function refuseContentJson(): number {
+  throw malformed("legacy JSON content is not accepted");
 }
 
 function skipContentBinary({ reader }: UpdateContext): number {
@@ -257,8 +256,8 @@ function skipAnyObject(ctx: UpdateContext, depthLeft: number, allowedKeys?: Read
   // Each entry is at least a key length byte and a value tag.
   const count = ctx.reader.readCount(2, "object entry");
   for (let i = 0; i < count; i++) {
-    if (allowedKeys === undefined) ctx.reader.skipVarString();
-    else requireAllowedKey(ctx.reader.readVarString(), allowedKeys);
+    if (allowedKeys !== undefined) requireAllowedKey(ctx.reader.readVarString(), allowedKeys);
+    else if (ctx.reader.skipVarString() === PROTO_KEY.length) refuseProtoKey(ctx.reader);
     skipAny(ctx, depthLeft);
   }
 }
@@ -267,6 +266,14 @@ function skipAnyArray(ctx: UpdateContext, depthLeft: number): void {
   if (depthLeft < 0) throw malformed("any value nested too deeply");
   const count = ctx.reader.readCount(1, "array element");
   for (let i = 0; i < count; i++) skipAny(ctx, depthLeft);
+}
+
+const PROTO_KEY = new TextEncoder().encode("__proto__");
+
+/** lib0 decodes objects by assignment, so a `__proto__` key would replace the value's prototype. */
+function refuseProtoKey(reader: BoundedReader): void {
+  const key = reader.readBytesBehind(PROTO_KEY.length);
+  if (key.every((b, i) => b === PROTO_KEY[i])) throw malformed("object key __proto__ is not accepted");
 }
 
 function requireAllowedKey(key: string, allowed: ReadonlySet<string>): void {
