@@ -1,4 +1,4 @@
-// `npm test`: build the production bundle the integration tests spawn, prepare
+// `npm test`: type-check, build the production bundle the integration tests spawn, prepare
 // a migrated PGlite template, then run every *.test.ts with node's test runner.
 // With DATABASE_URL set, the same tests run against that Postgres instead.
 import { spawnSync, execFileSync } from "node:child_process";
@@ -10,7 +10,10 @@ const run = (cmd, args, opts = {}) => {
   if (r.status !== 0) process.exit(r.status ?? 1);
 };
 
-if (!process.env.SKIP_BUILD) run("npm", ["run", "build", "--silent"]);
+if (!process.env.SKIP_BUILD) {
+  run("npm", ["run", "typecheck", "--silent"]);
+  run("npm", ["run", "build", "--silent"]);
+}
 
 const env = { ...process.env, NODE_ENV: "test" };
 if (!env.DATABASE_URL) {
