@@ -19,7 +19,7 @@ export function docStoreContract(name: string, setup: () => Promise<{ store: Doc
     test("an unknown board loads empty", async () => {
       const { store, newBoard, close } = await setup();
       const board = await newBoard();
-      assert.deepEqual(await store.load(board), { snapshot: null, updates: [], lastUpdateId: 0n });
+      assert.deepEqual(await store.load(board), { snapshot: null, snapshotStateVector: null, updates: [], lastUpdateId: 0n });
       await close();
     });
 
@@ -48,10 +48,12 @@ export function docStoreContract(name: string, setup: () => Promise<{ store: Doc
       const board = await newBoard();
       const [first, second] = await store.append([{ boardId: board, data: update("a", 1) }, { boardId: board, data: update("b", 2) }]);
       const snap = update("a", 1);
-      await store.compact(board, snap, first.id);
+      const sv = Y.encodeStateVectorFromUpdate(snap);
+      await store.compact(board, snap, sv, first.id);
       const [third] = await store.append([{ boardId: board, data: update("c", 3) }]);
       const loaded = await store.load(board);
       assert.deepEqual([...loaded.snapshot!], [...snap]);
+      assert.deepEqual([...loaded.snapshotStateVector!], [...sv]);
       assert.equal(loaded.updates.length, 2, "rows after the snapshot stay");
       assert.equal(loaded.lastUpdateId, third.id);
       assert.ok(second.id > first.id);
@@ -63,8 +65,9 @@ export function docStoreContract(name: string, setup: () => Promise<{ store: Doc
       const board = await newBoard();
       const rows = await store.append([1, 2, 3].map((n) => ({ boardId: board, data: update(`k${n}`, n) })));
       const newer = update("newer", true);
-      await store.compact(board, newer, rows[2].id);
-      await store.compact(board, update("older", true), rows[0].id);
+      await store.compact(board, newer, Y.encodeStateVectorFromUpdate(newer), rows[2].id);
+      const older = update("older", true);
+      await store.compact(board, older, Y.encodeStateVectorFromUpdate(older), rows[0].id);
       const loaded = await store.load(board);
       assert.deepEqual([...loaded.snapshot!], [...newer]);
       assert.equal(loaded.updates.length, 0);

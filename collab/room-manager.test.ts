@@ -51,6 +51,26 @@ describe("RoomManager", () => {
     assert.deepEqual(transport.replayInto().getMap("records").toJSON(), { "shape:1": { id: "shape:1" } });
   });
 
+  test("a cold board is answered from its snapshot bytes, then integrated without losing queued edits", async () => {
+    const store = new MemoryDocStore();
+    const big = new Y.Doc();
+    for (let i = 0; i < 100; i++) big.getMap("records").set(`shape:${i}`, { id: `shape:${i}` });
+    await store.compact("b", Y.encodeStateAsUpdate(big), Y.encodeStateVector(big), 0n);
+    const rooms = new RoomManager(store, options(), silent);
+    const { transport, conn, admitted } = join(rooms, "b");
+    conn.receive(encodeSyncStep1(EMPTY_SV));
+    conn.receive(encodeSyncUpdate(updateSetting("shape:new", { id: "shape:new" })));
+    await admitted;
+    assert.deepEqual(transport.kinds(), ["sync-0", "sync-1"], "our state vector, then the whole board");
+    assert.equal(transport.replayInto().getMap("records").size, 100);
+    const late = join(rooms, "b");
+    late.conn.receive(encodeSyncStep1(EMPTY_SV));
+    await late.admitted;
+    const seen = late.transport.replayInto().getMap("records");
+    assert.equal(seen.size, 101);
+    assert.deepEqual(seen.get("shape:new"), { id: "shape:new" });
+  });
+
   test("many updates across rooms are written in one batch, one row per room", async () => {
     const store = new MemoryDocStore();
     const rooms = new RoomManager(store, options({ flushMs: 30 }), silent);

@@ -127,12 +127,18 @@ export class RoomManager {
   }
 
   private async load(boardId: string): Promise<Room> {
+    const started = performance.now();
     const stored = await this.store.load(boardId);
+    const fetchedMs = performance.now() - started;
     const room = new Room(boardId, (r, update) => this.updateLog.enqueue(r, update));
-    room.applyStored(stored.snapshot, stored.updates);
+    room.applyStored(stored);
     room.lastPersistedId = stored.lastUpdateId;
     room.tailRows = stored.updates.length;
     this.rooms.set(boardId, room);
+    this.log.debug?.(
+      { boardId, fetchMs: round(fetchedMs), totalMs: round(performance.now() - started), snapshotBytes: stored.snapshot?.length ?? 0, tailRows: stored.updates.length },
+      "room loaded",
+    );
     // A room nobody joins (every waiting socket left during the load) must not stay forever.
     queueMicrotask(() => this.releaseIfIdle(room));
     return room;
@@ -172,3 +178,5 @@ export class RoomManager {
     this.log.debug?.({ boardId: room.boardId }, "room unloaded");
   }
 }
+
+const round = (ms: number) => Math.round(ms * 10) / 10;

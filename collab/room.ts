@@ -1,6 +1,7 @@
 import * as Y from "yjs";
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from "y-protocols/awareness";
 import { assertNever, type Connection } from "./connection.js";
+import type { StoredDoc } from "./doc-store.js";
 import { encodeAwareness, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate, type ClientFrame } from "./protocol/messages.js";
 
 /** Transaction origin of updates read from the store: neither broadcast nor persisted again. */
@@ -21,12 +22,23 @@ interface AwarenessChange {
  * y-websocket protocol; knows nothing of tokens, HTTP or the database.
  */
 export class Room {
-  readonly doc = new Y.Doc();
-  readonly awareness = new Awareness(this.doc);
+  private readonly ydoc = new Y.Doc();
+  readonly awareness = new Awareness(this.ydoc);
   readonly connections = new Set<Connection>();
   /** Non-socket holders (e.g. a job writing results) that keep the room loaded. */
   pins = 0;
   idleTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * A stored snapshot not yet applied to the doc, with its state vector.
+   * Integrating a 10,000-record snapshot costs ~80 ms; a cold board answers
+   * its clients from the bytes and integrates only when something needs the
+   * doc (an edit, a client with state of its own, a job) — a board that is
+   * only looked at never pays it.
+   */
+  private unapplied: { snapshot: Uint8Array; stateVector: Uint8Array } | null = null;
+  /** The whole document as one update, for clients that have nothing yet; dropped on every change. */
+  private fullState: Uint8Array | null = null;
 
   // Persistence bookkeeping, owned by UpdateLog.
   pending: Uint8Array[] = [];
@@ -39,7 +51,8 @@ export class Room {
     onUpdate: (room: Room, update: Uint8Array) => void,
   ) {
     this.awareness.setLocalState(null);
-    this.doc.on("update", (update: Uint8Array, origin: unknown) => {
+    this.ydoc.on("update", (update: Uint8Array, origin: unknown) => {
+      this.fullState = null;
       if (origin === FROM_STORE) return;
       this.broadcast(encodeSyncUpdate(update), origin);
       onUpdate(this, update);
@@ -55,16 +68,37 @@ export class Room {
     return this.connections.size + this.pins;
   }
 
-  /** Loads stored state without echoing it anywhere. Tail entries are merged first: one integration instead of thousands. */
-  applyStored(snapshot: Uint8Array | null, updates: Uint8Array[]): void {
-    if (snapshot) Y.applyUpdate(this.doc, snapshot, FROM_STORE);
-    if (updates.length === 1) Y.applyUpdate(this.doc, updates[0], FROM_STORE);
-    else if (updates.length > 1) Y.applyUpdate(this.doc, Y.mergeUpdates(updates), FROM_STORE);
+  /** The board's document, with any stored state integrated first. */
+  get doc(): Y.Doc {
+    if (this.unapplied) this.hydrate();
+    return this.ydoc;
+  }
+
+  /**
+   * Takes the stored state. A lone snapshot is kept as bytes (see `unapplied`);
+   * with a log tail everything is applied now, the tail merged into one integration.
+   */
+  applyStored({ snapshot, snapshotStateVector, updates }: StoredDoc): void {
+    if (snapshot && snapshotStateVector && updates.length === 0) {
+      this.unapplied = { snapshot, stateVector: snapshotStateVector };
+      this.fullState = snapshot;
+      return;
+    }
+    if (snapshot) Y.applyUpdate(this.ydoc, snapshot, FROM_STORE);
+    if (updates.length === 1) Y.applyUpdate(this.ydoc, updates[0], FROM_STORE);
+    else if (updates.length > 1) Y.applyUpdate(this.ydoc, Y.mergeUpdates(updates), FROM_STORE);
+  }
+
+  private hydrate(): void {
+    const stored = this.unapplied!;
+    this.unapplied = null;
+    Y.applyUpdate(this.ydoc, stored.snapshot, FROM_STORE);
+    this.fullState = stored.snapshot;
   }
 
   /** First words to a newly admitted socket: our state vector, then who is here. */
   greet(conn: Connection): void {
-    conn.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
+    conn.send(encodeSyncStep1(this.unapplied?.stateVector ?? Y.encodeStateVector(this.ydoc)));
     const states = this.awareness.getStates();
     if (states.size > 0) conn.send(encodeAwareness(encodeAwarenessUpdate(this.awareness, [...states.keys()])));
   }
@@ -73,11 +107,11 @@ export class Room {
   receive(conn: Connection, frame: ClientFrame): void {
     switch (frame.kind) {
       case "sync-step1":
-        conn.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, frame.stateVector)));
+        conn.send(encodeSyncStep2(this.missingFrom(frame.stateVector)));
         return;
       case "sync-step2":
       case "sync-update":
-        if (conn.role === "edit") Y.applyUpdate(this.doc, frame.update, conn);
+        if (conn.role === "edit" && !isEmptyUpdate(frame.update)) Y.applyUpdate(this.doc, frame.update, conn);
         return;
       case "awareness":
         applyAwarenessUpdate(this.awareness, frame.update, conn);
@@ -90,6 +124,12 @@ export class Room {
       default:
         assertNever(frame);
     }
+  }
+
+  /** What a client with this state vector lacks. Clients that have nothing share one encoding. */
+  private missingFrom(stateVector: Uint8Array): Uint8Array {
+    if (!isEmptyStateVector(stateVector)) return Y.encodeStateAsUpdate(this.doc, stateVector);
+    return (this.fullState ??= Y.encodeStateAsUpdate(this.doc));
   }
 
   add(conn: Connection): void {
@@ -109,10 +149,16 @@ export class Room {
 
   destroy(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.unapplied = null;
     this.awareness.destroy();
-    this.doc.destroy();
+    this.ydoc.destroy();
   }
 }
+
+/** A state vector with no clients: varuint 0. */
+const isEmptyStateVector = (sv: Uint8Array) => sv.length === 1 && sv[0] === 0;
+/** No structs, no deletions: what a new client answers our step 1 with. */
+const isEmptyUpdate = (update: Uint8Array) => update.length === 2 && update[0] === 0 && update[1] === 0;
 
 function isConnection(value: unknown): value is Connection {
   return typeof value === "object" && value !== null && "trackAwareness" in value;

@@ -101,7 +101,7 @@ export class UpdateLog {
   private async compact(room: Room): Promise<void> {
     const through = room.lastPersistedId;
     const snapshot = Y.encodeStateAsUpdate(room.doc);
-    await this.store.compact(room.boardId, snapshot, through);
+    await this.store.compact(room.boardId, snapshot, Y.encodeStateVector(room.doc), through);
     room.tailRows = 0;
     room.tailBytes = 0;
   }

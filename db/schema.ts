@@ -51,6 +51,8 @@ export const boardSnapshots = pgTable("board_snapshots", {
     .primaryKey()
     .references(() => boards.id, { onDelete: "cascade" }),
   data: bytea("data").notNull(),
+  /** Y.encodeStateVector of `data`, so a cold board can greet clients without integrating the snapshot. */
+  stateVector: bytea("state_vector").notNull(),
   throughUpdateId: bigint("through_update_id", { mode: "bigint" }).notNull(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });

@@ -4,7 +4,7 @@ import type { DocStore } from "../doc-store.js";
 export class MemoryDocStore implements DocStore {
   private nextId = 1n;
   readonly rows: { id: bigint; boardId: string; data: Uint8Array }[] = [];
-  readonly snapshots = new Map<string, { data: Uint8Array; through: bigint }>();
+  readonly snapshots = new Map<string, { data: Uint8Array; sv: Uint8Array; through: bigint }>();
   appendCalls = 0;
   failNext = 0;
   /** When set, load() waits for it. */
@@ -15,7 +15,7 @@ export class MemoryDocStore implements DocStore {
     const snap = this.snapshots.get(boardId);
     const through = snap?.through ?? 0n;
     const tail = this.rows.filter((r) => r.boardId === boardId && r.id > through);
-    return { snapshot: snap?.data ?? null, updates: tail.map((r) => r.data), lastUpdateId: tail.at(-1)?.id ?? through };
+    return { snapshot: snap?.data ?? null, snapshotStateVector: snap?.sv ?? null, updates: tail.map((r) => r.data), lastUpdateId: tail.at(-1)?.id ?? through };
   }
 
   async append(entries: { boardId: string; data: Uint8Array }[]) {
@@ -31,9 +31,9 @@ export class MemoryDocStore implements DocStore {
     });
   }
 
-  async compact(boardId: string, data: Uint8Array, throughId: bigint) {
+  async compact(boardId: string, data: Uint8Array, sv: Uint8Array, throughId: bigint) {
     const current = this.snapshots.get(boardId);
-    if (!current || current.through <= throughId) this.snapshots.set(boardId, { data, through: throughId });
+    if (!current || current.through <= throughId) this.snapshots.set(boardId, { data, sv, through: throughId });
     for (let i = this.rows.length - 1; i >= 0; i--) {
       if (this.rows[i].boardId === boardId && this.rows[i].id <= throughId) this.rows.splice(i, 1);
     }

@@ -1,6 +1,7 @@
 CREATE TABLE "board_snapshots" (
 	"board_id" text PRIMARY KEY NOT NULL,
 	"data" "bytea" NOT NULL,
+	"state_vector" "bytea" NOT NULL,
 	"through_update_id" bigint NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
