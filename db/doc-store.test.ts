@@ -1,19 +1,17 @@
 import { docStoreContract } from "../collab/doc-store.contract.js";
 import { freshStorage } from "../tests/helpers/storage.js";
-import { createBoardsRepo } from "./boards-repo.js";
-import { openDatabase } from "./client.js";
-import { createDocStore } from "./doc-store.js";
+import { openStores } from "./stores.js";
 
 let n = 0;
 docStoreContract(process.env.DATABASE_URL ? "Postgres" : "PGlite", async () => {
   const storage = await freshStorage();
-  const handle = await openDatabase({ dataDir: storage.dataDir, databaseUrl: storage.databaseUrl });
-  const boards = createBoardsRepo(handle.db);
+  // Through openStores, so the PGlite leg goes through its worker thread as the server does.
+  const handle = await openStores({ dataDir: storage.dataDir, databaseUrl: storage.databaseUrl });
   return {
-    store: createDocStore(handle.db),
+    store: handle.docStore,
     newBoard: async () => {
       const id = `board-${process.pid}-${++n}`;
-      await boards.create({ id, title: "t", ownerTokenHash: "h" }, []);
+      await handle.boards.create({ id, title: "t", ownerTokenHash: "h" }, []);
       return id;
     },
     close: async () => {

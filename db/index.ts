@@ -1,3 +1,4 @@
 export { openDatabase, type Database, type DatabaseHandle, type DatabaseOptions } from "./client.js";
+export { openStores, type Stores } from "./stores.js";
 export { createDocStore, type StoredDoc, type AppendedUpdate, type DocStoreImpl } from "./doc-store.js";
 export { createBoardsRepo, type BoardsRepo, type LinkKind, type Role, type ResolvedLink, type NewLink } from "./boards-repo.js";

@@ -1,10 +1,12 @@
-// Bundles the Node server (server/, collab/, db/) into build/server.mjs.
+// Bundles the Node server (server/, collab/, db/) into build/server.mjs, and
+// the embedded database's worker thread into build/pglite-worker.mjs.
 // Packages stay external: node_modules is present wherever the server runs.
 import { build } from "esbuild";
 
 await build({
-  entryPoints: ["server/main.ts"],
-  outfile: "build/server.mjs",
+  entryPoints: { server: "server/main.ts", "pglite-worker": "db/pglite-worker.ts" },
+  outdir: "build",
+  outExtension: { ".js": ".mjs" },
   bundle: true,
   platform: "node",
   target: "node20",

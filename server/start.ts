@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
 import { RoomManager } from "../collab/index.js";
-import { createBoardsRepo, createDocStore, openDatabase } from "../db/index.js";
+import { openStores } from "../db/index.js";
 import { createBoardService } from "./boards.js";
 import type { Config } from "./config.js";
 import { createHttpApp } from "./http/app.js";
@@ -23,9 +23,9 @@ export interface RunningServer {
  */
 export async function startServer(config: Config, logger: Logger, server: Server): Promise<RunningServer> {
   const startedAt = performance.now();
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const rooms = new RoomManager(createDocStore(database.db), config.rooms, logger.child({ layer: "collab" }));
-  const boards = createBoardService(createBoardsRepo(database.db), rooms);
+  const database = await openStores({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const rooms = new RoomManager(database.docStore, config.rooms, logger.child({ layer: "collab" }));
+  const boards = createBoardService(database.boards, rooms);
   const { remixBuild, publicDir } = paths();
   const build = (await import(pathToFileURL(remixBuild).href)) as ServerBuild;
 
