@@ -75,26 +75,21 @@ function frame(write: (e: encoding.Encoder) => void): Uint8Array {
   return encoding.toUint8Array(e);
 }
 
-export const encodeSyncStep1 = (stateVector: Uint8Array) =>
-  frame((e) => {
-    encoding.writeVarUint(e, MessageType.Sync);
-    encoding.writeVarUint(e, SyncType.Step1);
-    encoding.writeVarUint8Array(e, stateVector);
-  });
+function syncFrame(syncType: number) {
+  return (payload: Uint8Array) =>
+    frame((e) => {
+      encoding.writeVarUint(e, MessageType.Sync);
+      encoding.writeVarUint(e, syncType);
+      encoding.writeVarUint8Array(e, payload);
+    });
+}
 
-export const encodeSyncStep2 = (update: Uint8Array) =>
-  frame((e) => {
-    encoding.writeVarUint(e, MessageType.Sync);
-    encoding.writeVarUint(e, SyncType.Step2);
-    encoding.writeVarUint8Array(e, update);
-  });
-
-export const encodeSyncUpdate = (update: Uint8Array) =>
-  frame((e) => {
-    encoding.writeVarUint(e, MessageType.Sync);
-    encoding.writeVarUint(e, SyncType.Update);
-    encoding.writeVarUint8Array(e, update);
-  });
+/** Our state vector: "tell me what I am missing". */
+export const encodeSyncStep1 = syncFrame(SyncType.Step1);
+/** The answer to a step 1: everything the asker is missing. */
+export const encodeSyncStep2 = syncFrame(SyncType.Step2);
+/** A live change. */
+export const encodeSyncUpdate = syncFrame(SyncType.Update);
 
 export const encodeAwareness = (update: Uint8Array) =>
   frame((e) => {
