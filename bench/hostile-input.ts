@@ -5,7 +5,7 @@
  * keeps syncing and times its deliveries.
  *
  * RSS: start = after a warm-up (a few hundred small garbage frames), full GCs
- * (SIGUSR2 → gc-hook.mjs) and 3 s of settling; end = after the attack and 5 s
+ * (SIGUSR2 → gc-hook.cjs) and 3 s of settling; end = after the attack and 5 s
  * of settling, as is, then once more after full GCs; peak = max of readings
  * every 100 ms during the attack.
  */

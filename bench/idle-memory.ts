@@ -5,7 +5,7 @@
  * Baseline (what is NOT counted): the server after start-up, with the 50 boards
  * created and loaded, each held by one visitor socket that synced and published
  * awareness (so rooms, Y.Docs, the auth path and the socket code are warm and
- * allocated), then full GCs (SIGUSR2 → gc-hook.mjs; on a fresh DATA_DIR our
+ * allocated), then full GCs (SIGUSR2 → gc-hook.cjs; on a fresh DATA_DIR our
  * server otherwise keeps ~350 MB of PGlite initdb garbage until V8's first
  * major GCs, which would swamp the delta). Measured: the 5,000 further sockets,
  * each synced and with a ~100-byte awareness state, after 5 s of settling, as

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { createBoardsRepo, type BoardsRepo } from "./boards-repo.js";
@@ -27,14 +28,13 @@ export async function openStores(options: DatabaseOptions): Promise<Stores> {
     const handle = await openDatabase(options);
     return { docStore: createDocStore(handle.db), boards: createBoardsRepo(handle.db), kind: "postgres", ping: handle.ping, close: handle.close };
   }
-  const entry = workerEntry();
-  const workerData = { dataDir: options.dataDir };
-  // From source (tests, `tsx`) the entry is TypeScript, which Worker refuses by
-  // extension: start a one-line script that imports it with the tsx loader on.
-  const worker = entry.pathname.endsWith(".ts")
-    ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData })
-    : new Worker(entry, { workerData });
-  const remote = await connectWorker(worker);
+  // initdb peaks near 800 MB of WASM memory, which a WASM instance never gives
+  // back: create a new database in a throwaway worker, then serve from a fresh one.
+  if (!existsSync(join(options.dataDir, "pglite", "PG_VERSION"))) {
+    const creator = await connectWorker(startWorker(options.dataDir));
+    await creator.close();
+  }
+  const remote = await connectWorker(startWorker(options.dataDir));
   return {
     docStore: remote.proxy<DocStoreImpl>("docStore"),
     boards: remote.proxy<BoardsRepo>("boards"),
@@ -42,6 +42,16 @@ export async function openStores(options: DatabaseOptions): Promise<Stores> {
     ping: () => remote.call("database", "ping", []) as Promise<void>,
     close: remote.close,
   };
+}
+
+function startWorker(dataDir: string): Worker {
+  const entry = workerEntry();
+  const workerData = { dataDir };
+  // From source (tests, `tsx`) the entry is TypeScript, which Worker refuses by
+  // extension: start a one-line script that imports it with the tsx loader on.
+  return entry.pathname.endsWith(".ts")
+    ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData })
+    : new Worker(entry, { workerData });
 }
 
 /** The bundled server ships build/pglite-worker.mjs next to itself; from source it is the .ts beside this file. */

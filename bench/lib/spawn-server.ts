@@ -4,7 +4,7 @@
  *
  *   startGenboard: node build/server.mjs, default config, fresh DATA_DIR (PGlite)
  *   startReference: @y/websocket-server 0.1.1 (in memory, no auth)
- * Both get bench/lib/gc-hook.mjs preloaded (SIGUSR2 → full GC), nothing else.
+ * Both get bench/lib/gc-hook.cjs preloaded (SIGUSR2 → full GC), nothing else.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -54,12 +54,12 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Both servers start with bench/lib/gc-hook.mjs preloaded: SIGUSR2 → full GC.
- * Nothing else about them changes.
+ * Both servers start with bench/lib/gc-hook.cjs preloaded: SIGUSR2 → full GC
+ * on every thread. Nothing else about them changes.
  */
 function gcHookEnv(): Record<string, string> {
-  const hook = join(ROOT, "bench", "lib", "gc-hook.mjs");
-  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --expose-gc --import ${hook}`.trim() };
+  const hook = join(ROOT, "bench", "lib", "gc-hook.cjs");
+  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --expose-gc --require ${hook}`.trim() };
 }
 
 export interface MemoryUsage {
@@ -71,17 +71,23 @@ export interface MemoryUsage {
 }
 
 /**
- * Asks the server for a full GC (see gc-hook.mjs) `times` times and returns its
- * process.memoryUsage() after the last. Twice by default: on our server the
- * first collection frees PGlite's initdb garbage only in part.
+ * Asks the server for full GCs (see gc-hook.cjs) until its RSS stops falling
+ * (two rounds in a row shed < 2 MiB each; at most 8 rounds) and returns its
+ * main thread's process.memoryUsage() after the last. One is not enough on our
+ * server: the PGlite worker's initdb garbage goes over several collections.
  */
-export async function forceGc(server: ServerHandle, times = 2): Promise<MemoryUsage> {
+export async function forceGc(server: ServerHandle): Promise<MemoryUsage> {
   let line = "";
-  for (let i = 0; i < times; i++) {
+  let previousKb = Infinity;
+  let calm = 0;
+  for (let round = 1; round <= 8 && calm < 2; round++) {
     const mark = server.logMark();
     process.kill(server.pid, "SIGUSR2");
     line = await server.waitForLog("gc-hook ", 10_000, mark);
-    await sleep(500);
+    await sleep(700);
+    const kb = procKb(server.pid);
+    calm = previousKb - kb < 2048 ? calm + 1 : 0;
+    previousKb = kb;
   }
   return JSON.parse(line.slice(line.indexOf("{"))) as MemoryUsage;
 }
