@@ -4,6 +4,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { CloseCode, type Connection, type RoomManager } from "../../collab/index.js";
 import type { BoardService } from "../boards.js";
 import type { Logger } from "../logger.js";
+import { WsTransport } from "./ws-transport.js";
 
 const WS_PATH = /^\/ws\/([^/?#]+)$/;
 /** The Connection behind a ws socket; stored on the socket so listeners can be shared functions, not closures per socket. */
@@ -40,8 +41,8 @@ export function attachWebSockets(server: Server, deps: WsDeps) {
   const heartbeat = setInterval(
     () =>
       deps.rooms.heartbeat(
-        (conn) => (conn.transport as WebSocket).ping(),
-        (conn) => (conn.transport as WebSocket).terminate(),
+        (conn) => (conn.transport as WsTransport).ws.ping(),
+        (conn) => (conn.transport as WsTransport).ws.terminate(),
       ),
     deps.heartbeatMs,
   );
@@ -51,7 +52,7 @@ export function attachWebSockets(server: Server, deps: WsDeps) {
 
 function onSocket(ws: Socket, boardId: string, token: string | null, { rooms, boards, logger }: WsDeps) {
   // Listeners first, before any await: frames that arrive during auth and load are queued, not lost.
-  ws[CONN] = rooms.accept(ws);
+  ws[CONN] = rooms.accept(new WsTransport(ws));
   ws.on("message", onMessage);
   ws.on("close", onClose);
   ws.on("pong", onPong);
