@@ -44,14 +44,22 @@ export async function openStores(options: DatabaseOptions): Promise<Stores> {
   };
 }
 
+/**
+ * The worker's young generation is kept small: every call allocates a little
+ * on both sides, and an unbounded young generation grows to tens of MB under
+ * a reconnect storm and stays resident. PGlite's own memory is WASM, not heap.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 };
+
 function startWorker(dataDir: string): Worker {
   const entry = workerEntry();
   const workerData = { dataDir };
+  const resourceLimits = WORKER_LIMITS;
   // From source (tests, `tsx`) the entry is TypeScript, which Worker refuses by
   // extension: start a one-line script that imports it with the tsx loader on.
   return entry.pathname.endsWith(".ts")
-    ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData })
-    : new Worker(entry, { workerData });
+    ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData, resourceLimits })
+    : new Worker(entry, { workerData, resourceLimits });
 }
 
 /** The bundled server ships build/pglite-worker.mjs next to itself; from source it is the .ts beside this file. */

@@ -1,6 +1,7 @@
 import type { BoardsRepo, LinkKind, NewLink, Role } from "../db/index.js";
 import { CloseCode, type Access, type RoomManager } from "../collab/index.js";
 import { AppError } from "./http/errors.js";
+import { LinkCache } from "./auth/link-cache.js";
 import { BOARD_ID_PATTERN, hashToken, isWellFormedToken, newId, newToken } from "./auth/tokens.js";
 
 export const LINK_KINDS = ["edit", "view", "embed"] as const satisfies readonly LinkKind[];
@@ -21,7 +22,7 @@ export interface Refusal {
  * turning a token into an access decision. Tokens are hashed before they
  * touch the database.
  */
-export function createBoardService(repo: BoardsRepo, rooms: RoomManager) {
+export function createBoardService(repo: BoardsRepo, rooms: RoomManager, links = new LinkCache({ max: 10_000, ttlMs: 60_000 })) {
   function issue(kind: LinkKind): { link: NewLink; token: string } {
     const token = newToken();
     return { token, link: { id: newId(), kind, role: ROLE_OF[kind], tokenHash: hashToken(token) } };
@@ -61,6 +62,7 @@ export function createBoardService(repo: BoardsRepo, rooms: RoomManager) {
     async rotate(boardId: string, kind: LinkKind) {
       const { link, token } = issue(kind);
       const revoked = await repo.rotate(boardId, link);
+      links.forget(revoked);
       const disconnected = rooms.closeLinks(revoked, CloseCode.LinkRevoked, "this link was rotated");
       return { kind, role: link.role, link: linkPath(kind, token), disconnected };
     },
@@ -68,6 +70,7 @@ export function createBoardService(repo: BoardsRepo, rooms: RoomManager) {
     async revoke(boardId: string, kind: LinkKind) {
       const revoked = await repo.revoke(boardId, kind);
       if (revoked.length === 0) throw new AppError("not_found", `The board has no live ${kind} link.`);
+      links.forget(revoked);
       const disconnected = rooms.closeLinks(revoked, CloseCode.LinkRevoked, "this link was revoked");
       return { kind, revoked: revoked.length, disconnected };
     },
@@ -78,7 +81,7 @@ export function createBoardService(repo: BoardsRepo, rooms: RoomManager) {
       if (!token) return { closeCode: CloseCode.Unauthorized, reason: "missing token" };
       if (!isWellFormedToken(token)) return { closeCode: CloseCode.Unauthorized, reason: "invalid token" };
       const hash = hashToken(token);
-      const link = await repo.findLinkByTokenHash(hash);
+      const link = await links.resolve(hash, repo.findLinkByTokenHash);
       if (link && link.boardId === boardId) {
         if (link.revoked) return { closeCode: CloseCode.LinkRevoked, reason: "this link was revoked" };
         return { boardId, role: link.role, linkId: link.linkId };
