@@ -2,10 +2,11 @@
  * Starts the servers under test as child processes (never in the load
  * generator's process) and reads their memory from /proc.
  *
- *   startGenboard: node build/server.mjs, default config, fresh DATA_DIR (PGlite)
+ *   startGenboard: node <scripts/server-flags.mjs> build/server.mjs, default config, fresh DATA_DIR (PGlite)
  *   startReference: @y/websocket-server 0.1.1 (in memory, no auth)
  * Both get bench/lib/gc-hook.cjs preloaded (SIGUSR2 → full GC), nothing else.
  */
+import { SERVER_NODE_FLAGS } from "../../scripts/server-flags.mjs";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -202,7 +203,7 @@ export interface GenboardOptions {
 export async function startGenboard(opts: GenboardOptions = {}): Promise<ServerHandle & { dataDir: string }> {
   const dataDir = opts.dataDir ?? newDataDir();
   const port = await freePort();
-  const child = spawn(process.execPath, ["build/server.mjs"], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, "build/server.mjs"], {
     cwd: ROOT,
     // LOG_LEVEL=warn hides the "listening" line, so we pick the port and poll /healthz.
     env: { ...process.env, NODE_ENV: "production", HOST, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "warn", ...gcHookEnv(), ...opts.env },

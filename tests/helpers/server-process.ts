@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { once } from "node:events";
 import { join } from "node:path";
 import type { TestStorage } from "./storage.js";
+import { SERVER_NODE_FLAGS } from "../../scripts/server-flags.mjs";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -23,7 +24,7 @@ export interface ServerProcess {
 
 /** Spawns the production build (`build/server.mjs`, made by `npm test` first) on a free port. */
 export async function spawnServer(storage: TestStorage, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [join(ROOT, "build", "server.mjs")], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, join(ROOT, "build", "server.mjs")], {
     cwd: ROOT,
     env: {
       ...process.env,
