@@ -6,7 +6,7 @@
  *   startReference: @y/websocket-server 0.1.1 (in memory, no auth)
  * Both get bench/lib/gc-hook.cjs preloaded (SIGUSR2 → full GC), nothing else.
  */
-import { SERVER_NODE_FLAGS } from "../../scripts/server-flags.mjs";
+import { SERVER_ENV, SERVER_NODE_FLAGS } from "../../scripts/server-flags.mjs";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -206,7 +206,7 @@ export async function startGenboard(opts: GenboardOptions = {}): Promise<ServerH
   const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, "build/server.mjs"], {
     cwd: ROOT,
     // LOG_LEVEL=warn hides the "listening" line, so we pick the port and poll /healthz.
-    env: { ...process.env, NODE_ENV: "production", HOST, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "warn", ...gcHookEnv(), ...opts.env },
+    env: { ...SERVER_ENV, ...process.env, NODE_ENV: "production", HOST, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "warn", ...gcHookEnv(), ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const w = watch(child, "genboard");

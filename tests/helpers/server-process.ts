@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { once } from "node:events";
 import { join } from "node:path";
 import type { TestStorage } from "./storage.js";
-import { SERVER_NODE_FLAGS } from "../../scripts/server-flags.mjs";
+import { SERVER_ENV, SERVER_NODE_FLAGS } from "../../scripts/server-flags.mjs";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -27,6 +27,7 @@ export async function spawnServer(storage: TestStorage, env: Record<string, stri
   const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, join(ROOT, "build", "server.mjs")], {
     cwd: ROOT,
     env: {
+      ...SERVER_ENV,
       ...process.env,
       PORT: "0",
       HOST: "127.0.0.1",
