@@ -28,8 +28,7 @@ export interface DatabaseOptions {
  * deployment never loads the 10 MB PGlite WASM, and vice versa.
  */
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
-  const handle = options.databaseUrl ? await openPostgres(options.databaseUrl, options.maxConnections ?? 10) : await openPglite(options.dataDir);
-  return handle;
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options.maxConnections ?? 10) : openPglite(options.dataDir);
 }
 
 async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {

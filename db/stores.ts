@@ -54,12 +54,11 @@ const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 };
 function startWorker(dataDir: string): Worker {
   const entry = workerEntry();
   const workerData = { dataDir };
-  const resourceLimits = WORKER_LIMITS;
   // From source (tests, `tsx`) the entry is TypeScript, which Worker refuses by
   // extension: start a one-line script that imports it with the tsx loader on.
   return entry.pathname.endsWith(".ts")
-    ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData, resourceLimits })
-    : new Worker(entry, { workerData, resourceLimits });
+    ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData, resourceLimits: WORKER_LIMITS })
+    : new Worker(entry, { workerData, resourceLimits: WORKER_LIMITS });
 }
 
 /** The bundled server ships build/pglite-worker.mjs next to itself; from source it is the .ts beside this file. */
