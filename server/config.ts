@@ -34,6 +34,12 @@ const EnvSchema = z.object({
   COMPACT_AFTER_ROWS: int(1).default(500),
   COMPACT_AFTER_BYTES: int(1024).default(4 * 1024 * 1024),
   API_MAX_BODY_BYTES: int(256).default(64 * 1024),
+  ASSET_MAX_BYTES: int(1024).default(10 * 1024 * 1024),
+  TLDRAW_LICENSE_KEY: z.string().optional(),
+  EMBED_FRAME_ANCESTORS: z
+    .string()
+    .regex(/^[^;,\r\n]+$/, "must be a space-separated CSP source list, e.g. \"https://a.example https://b.example\" or *")
+    .default("*"),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -61,6 +67,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl: e.PUBLIC_URL,
     logLevel: e.LOG_LEVEL,
     maxBodyBytes: e.API_MAX_BODY_BYTES,
+    maxAssetBytes: e.ASSET_MAX_BYTES,
+    app: { tldrawLicenseKey: e.TLDRAW_LICENSE_KEY, embedFrameAncestors: e.EMBED_FRAME_ANCESTORS },
     ws: { maxFrameBytes: e.WS_MAX_FRAME_BYTES, heartbeatMs: e.WS_HEARTBEAT_MS },
     rooms: {
       connection: {

@@ -40,6 +40,8 @@ export async function startServer(config: Config, logger: Logger, server: Server
       maxBodyBytes: config.maxBodyBytes,
       secureCookies: config.publicUrl?.startsWith("https:") ?? false,
       isReady: () => ready,
+      tldrawLicenseKey: config.app.tldrawLicenseKey,
+      embedFrameAncestors: config.app.embedFrameAncestors,
     }),
   );
   const sockets = attachWebSockets(server, { rooms, boards, logger, maxFrameBytes: config.ws.maxFrameBytes, heartbeatMs: config.ws.heartbeatMs });

@@ -6,6 +6,7 @@ import type { Logger } from "../logger.js";
 import type { BoardService } from "../boards.js";
 import { apiRoutes } from "./api-routes.js";
 import { requestContext } from "./request-context.js";
+import type { GenboardLoadContext } from "./load-context.js";
 
 interface AppDeps {
   logger: Logger;
@@ -15,6 +16,8 @@ interface AppDeps {
   maxBodyBytes: number;
   secureCookies: boolean;
   isReady: () => boolean;
+  tldrawLicenseKey: string | undefined;
+  embedFrameAncestors: string;
 }
 
 /** The HTTP side of the process: health, the REST API, static files and the Remix app, in that order. */
@@ -35,6 +38,12 @@ export function createHttpApp(deps: AppDeps) {
   // Remix fingerprints everything under /build, so it can be cached forever.
   app.use("/build", express.static(join(deps.publicDir, "build"), { immutable: true, maxAge: "1y", index: false }));
   app.use(express.static(deps.publicDir, { maxAge: "1h", index: false }));
-  app.all("*", createRequestHandler({ build: deps.remixBuild, mode: process.env.NODE_ENV ?? "production" }));
+  const loadContext: GenboardLoadContext = {
+    boards: deps.boards,
+    tldrawLicenseKey: deps.tldrawLicenseKey,
+    embedFrameAncestors: deps.embedFrameAncestors,
+    secureCookies: deps.secureCookies,
+  };
+  app.all("*", createRequestHandler({ build: deps.remixBuild, mode: process.env.NODE_ENV ?? "production", getLoadContext: () => loadContext }));
   return app;
 }
