@@ -6,7 +6,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { createBoardsRepo } from "./boards-repo.js";
 import { openDatabase } from "./client.js";
 import { createDocStore } from "./doc-store.js";
-import type { RpcHello, RpcRequest, RpcResponse } from "./worker-rpc.js";
+import { transferablesOf, type RpcHello, type RpcRequest, type RpcResponse } from "./worker-rpc.js";
 
 const port = parentPort!;
 const hello = (message: RpcHello) => port.postMessage(message);
@@ -20,14 +20,17 @@ try {
   };
   port.on("message", async ({ id, target, method, args }: RpcRequest) => {
     let response: RpcResponse;
+    let transfer: ArrayBuffer[] = [];
     try {
       const fn = targets[target]?.[method];
       if (!fn) throw new Error(`no method ${target}.${method}`);
-      response = { id, result: await fn(...(args as never[])) };
+      const result = await fn(...(args as never[]));
+      transfer = transferablesOf(result);
+      response = { id, result };
     } catch (err) {
       response = { id, error: { name: (err as Error).name ?? "Error", message: (err as Error).message ?? String(err) } };
     }
-    port.postMessage(response);
+    port.postMessage(response, transfer);
   });
   hello({ ready: true });
 } catch (err) {

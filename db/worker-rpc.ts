@@ -13,6 +13,25 @@ export type RpcResponse = { id: number; result: unknown } | { id: number; error:
 /** The worker's first message: it is serving, or it could not open the database. */
 export type RpcHello = { ready: true } | { fatal: string };
 
+/**
+ * The ArrayBuffers a worker can move to the main thread with a result instead
+ * of copying them: those of Uint8Arrays that span their whole buffer, found in
+ * the result itself or up to two levels inside it. A view on part of a buffer
+ * is left to be copied: it may be a slice of Node's shared pool of small
+ * Buffers (or of WASM memory), and moving that would detach every other view
+ * on it. Results are never kept by the worker, so nothing there is left
+ * holding a moved buffer. Arguments are never moved: callers keep theirs.
+ */
+export function transferablesOf(value: unknown, depth = 2, found = new Set<ArrayBuffer>()): ArrayBuffer[] {
+  if (value instanceof Uint8Array) {
+    const { buffer } = value;
+    if (buffer instanceof ArrayBuffer && value.byteOffset === 0 && value.byteLength === buffer.byteLength) found.add(buffer);
+  } else if (depth > 0 && typeof value === "object" && value !== null) {
+    for (const inner of Array.isArray(value) ? value : Object.values(value)) transferablesOf(inner, depth - 1, found);
+  }
+  return [...found];
+}
+
 interface Pending {
   resolve(value: unknown): void;
   reject(err: Error): void;
