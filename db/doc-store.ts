@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
 import type { Database } from "./client.js";
+import { base64, fromBase64 } from "./bytea.js";
 import { boardSnapshots, boardUpdates } from "./schema.js";
 
 export interface StoredDoc {
@@ -67,17 +68,3 @@ export function createDocStore(db: Database) {
 }
 
 export type DocStoreImpl = ReturnType<typeof createDocStore>;
-
-/**
- * Binary columns are read as base64 text: PGlite's bytea parser takes ~250 ms
- * for a 3 MB snapshot where encode()+Buffer.from take ~20 ms (and postgres.js
- * gains too). This is the difference between a cold board opening in 30 ms or 300.
- */
-function base64(column: typeof boardSnapshots.data | typeof boardSnapshots.stateVector | typeof boardUpdates.data) {
-  return sql<string>`encode(${column}, 'base64')`;
-}
-
-function fromBase64(text: string): Uint8Array {
-  const buf = Buffer.from(text, "base64");
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-}

@@ -2,3 +2,4 @@ export { openDatabase, type Database, type DatabaseHandle, type DatabaseOptions 
 export { openStores, type Stores } from "./stores.js";
 export { createDocStore, type StoredDoc, type AppendedUpdate, type DocStoreImpl } from "./doc-store.js";
 export { createBoardsRepo, type BoardsRepo, type LinkKind, type Role, type ResolvedLink, type NewLink } from "./boards-repo.js";
+export { createAssetsRepo, type AssetsRepo, type AssetInfo, type StoredAsset, type NewAsset } from "./assets-repo.js";

@@ -3,6 +3,7 @@
  * why it lives on its own thread) and serves the stores to the main thread.
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { createAssetsRepo } from "./assets-repo.js";
 import { createBoardsRepo } from "./boards-repo.js";
 import { openDatabase } from "./client.js";
 import { createDocStore } from "./doc-store.js";
@@ -16,6 +17,7 @@ try {
   const targets: Record<string, Record<string, (...args: never[]) => Promise<unknown>>> = {
     docStore: createDocStore(handle.db),
     boards: createBoardsRepo(handle.db),
+    assets: createAssetsRepo(handle.db),
     database: { ping: handle.ping, close: handle.close },
   };
   port.on("message", async ({ id, target, method, args }: RpcRequest) => {

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, customType, index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, bigserial, customType, index, integer, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
 /** Postgres `bytea`; PGlite returns Uint8Array, postgres.js a Buffer (also a Uint8Array). */
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
@@ -56,3 +56,23 @@ export const boardSnapshots = pgTable("board_snapshots", {
   throughUpdateId: bigint("through_update_id", { mode: "bigint" }).notNull(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * Uploaded and generated media, addressed by the SHA-256 of their bytes, so the
+ * same file is stored once whichever boards use it. `board_id` only records who
+ * uploaded it first: a board being deleted sets it to null rather than
+ * cascading, because other boards may show the same bytes.
+ */
+export const assets = pgTable(
+  "assets",
+  {
+    /** Lowercase hex SHA-256 of `data`. */
+    sha256: text("sha256").primaryKey(),
+    mime: text("mime").notNull(),
+    size: integer("size").notNull(),
+    data: bytea("data").notNull(),
+    boardId: text("board_id").references(() => boards.id, { onDelete: "set null" }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("assets_board_id_idx").on(t.boardId)],
+);

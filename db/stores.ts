@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { createAssetsRepo, type AssetsRepo } from "./assets-repo.js";
 import { createBoardsRepo, type BoardsRepo } from "./boards-repo.js";
 import { openDatabase, type DatabaseOptions } from "./client.js";
 import { createDocStore, type DocStoreImpl } from "./doc-store.js";
@@ -11,6 +12,7 @@ import { connectWorker } from "./worker-rpc.js";
 export interface Stores {
   docStore: DocStoreImpl;
   boards: BoardsRepo;
+  assets: AssetsRepo;
   kind: "pglite" | "postgres";
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -26,7 +28,14 @@ export interface Stores {
 export async function openStores(options: DatabaseOptions): Promise<Stores> {
   if (options.databaseUrl) {
     const handle = await openDatabase(options);
-    return { docStore: createDocStore(handle.db), boards: createBoardsRepo(handle.db), kind: "postgres", ping: handle.ping, close: handle.close };
+    return {
+      docStore: createDocStore(handle.db),
+      boards: createBoardsRepo(handle.db),
+      assets: createAssetsRepo(handle.db),
+      kind: "postgres",
+      ping: handle.ping,
+      close: handle.close,
+    };
   }
   // initdb peaks near 800 MB of WASM memory, which a WASM instance never gives
   // back: create a new database in a throwaway worker, then serve from a fresh one.
@@ -38,6 +47,7 @@ export async function openStores(options: DatabaseOptions): Promise<Stores> {
   return {
     docStore: remote.proxy<DocStoreImpl>("docStore"),
     boards: remote.proxy<BoardsRepo>("boards"),
+    assets: remote.proxy<AssetsRepo>("assets"),
     kind: "pglite",
     ping: () => remote.call("database", "ping", []) as Promise<void>,
     close: remote.close,
