@@ -34,7 +34,9 @@ const EnvSchema = z.object({
   COMPACT_AFTER_ROWS: int(1).default(500),
   COMPACT_AFTER_BYTES: int(1024).default(4 * 1024 * 1024),
   API_MAX_BODY_BYTES: int(256).default(64 * 1024),
-  ASSET_MAX_BYTES: int(1024).default(10 * 1024 * 1024),
+  // Capped because an asset is held in memory while it arrives and is read back
+  // as base64 text, which Postgres limits to 1 GB.
+  ASSET_MAX_BYTES: int(1024, 512 * 1024 * 1024).default(10 * 1024 * 1024),
   TLDRAW_LICENSE_KEY: z.string().optional(),
   EMBED_FRAME_ANCESTORS: z
     .string()

@@ -4,6 +4,7 @@ import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
 import { RoomManager } from "../collab/index.js";
 import { openStores } from "../db/index.js";
+import { createAssetStore } from "./assets/asset-store.js";
 import { createBoardService } from "./boards.js";
 import type { Config } from "./config.js";
 import { createHttpApp } from "./http/app.js";
@@ -26,6 +27,7 @@ export async function startServer(config: Config, logger: Logger, server: Server
   const database = await openStores({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const rooms = new RoomManager(database.docStore, config.rooms, logger.child({ layer: "collab" }));
   const boards = createBoardService(database.boards, rooms);
+  const assets = createAssetStore(database.assets);
   const { remixBuild, publicDir } = paths();
   const build = (await import(pathToFileURL(remixBuild).href)) as ServerBuild;
 
@@ -35,9 +37,11 @@ export async function startServer(config: Config, logger: Logger, server: Server
     createHttpApp({
       logger,
       boards,
+      assets,
       remixBuild: build,
       publicDir,
       maxBodyBytes: config.maxBodyBytes,
+      maxAssetBytes: config.maxAssetBytes,
       secureCookies: config.publicUrl?.startsWith("https:") ?? false,
       isReady: () => ready,
       tldrawLicenseKey: config.app.tldrawLicenseKey,

@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { BoardService } from "../boards.js";
 import { LINK_KINDS } from "../boards.js";
 import { AppError } from "./errors.js";
+import { handle, jsonErrorHandler } from "./json-errors.js";
 
 const CreateBoardBody = z
   .object({ title: z.string().trim().min(1, "title must not be empty").max(200, "title is at most 200 characters").optional() })
@@ -70,7 +71,7 @@ export function apiRoutes({ boards, maxBodyBytes, secureCookies }: ApiDeps) {
   );
 
   router.use((req, _res, next) => next(new AppError("not_found", `No API route ${req.method} ${req.baseUrl}${req.path}.`)));
-  router.use(apiErrorHandler);
+  router.use(jsonErrorHandler);
   return router;
 }
 
@@ -92,23 +93,4 @@ function requireJsonWhenBodyPresent(req: Request, _res: Response, next: NextFunc
   const hasBody = req.get("transfer-encoding") !== undefined || Number(req.get("content-length") ?? 0) > 0;
   if (hasBody && !req.is("application/json")) return next(new AppError("unsupported_media_type", "Send the request body as application/json."));
   next();
-}
-
-type AsyncHandler = (req: Request, res: Response) => Promise<void>;
-const handle = (fn: AsyncHandler) => (req: Request, res: Response, next: NextFunction) => void fn(req, res).catch(next);
-
-/** Maps every error to `{ error: { code, message } }` with the status of its code. */
-function apiErrorHandler(err: unknown, req: Request, res: Response, _next: NextFunction) {
-  const appError = toAppError(err);
-  if (appError.status >= 500) req.log.error({ err }, "api request failed");
-  res.status(appError.status).json(appError.toJSON());
-}
-
-function toAppError(err: unknown): AppError {
-  if (err instanceof AppError) return err;
-  const type = (err as { type?: string })?.type;
-  if (type === "entity.parse.failed") return new AppError("bad_json", `Request body is not valid JSON: ${(err as Error).message}`);
-  if (type === "entity.too.large") return new AppError("payload_too_large", "Request body is too large.");
-  if (type === "encoding.unsupported" || type === "charset.unsupported") return new AppError("unsupported_media_type", (err as Error).message);
-  return new AppError("internal", "Something went wrong on our side; the request id in X-Request-ID helps us find it.");
 }

@@ -3,29 +3,35 @@ import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import { join } from "node:path";
 import type { Logger } from "../logger.js";
+import type { AssetStore } from "../assets/asset-store.js";
 import type { BoardService } from "../boards.js";
 import { apiRoutes } from "./api-routes.js";
+import { assetRoutes } from "./asset-routes.js";
+import { httpCompression } from "./compress.js";
 import { requestContext } from "./request-context.js";
 import type { GenboardLoadContext } from "./load-context.js";
 
 interface AppDeps {
   logger: Logger;
   boards: BoardService;
+  assets: AssetStore;
   remixBuild: ServerBuild;
   publicDir: string;
   maxBodyBytes: number;
+  maxAssetBytes: number;
   secureCookies: boolean;
   isReady: () => boolean;
   tldrawLicenseKey: string | undefined;
   embedFrameAncestors: string;
 }
 
-/** The HTTP side of the process: health, the REST API, static files and the Remix app, in that order. */
+/** The HTTP side of the process: health, assets, the REST API, static files and the Remix app, in that order. */
 export function createHttpApp(deps: AppDeps) {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", "loopback");
   app.use(requestContext(deps.logger));
+  app.use(httpCompression());
 
   app.get("/healthz", (_req, res) => {
     res.setHeader("Cache-Control", "no-store");
@@ -33,6 +39,8 @@ export function createHttpApp(deps: AppDeps) {
     else res.status(503).json({ ok: false });
   });
 
+  // Before the JSON API: an upload's body is the raw file, which the API's JSON gate refuses.
+  app.use(assetRoutes(deps));
   app.use("/api", apiRoutes(deps));
 
   // Remix fingerprints everything under /build, so it can be cached forever.

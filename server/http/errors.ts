@@ -8,6 +8,7 @@ export const ErrorStatus = {
   gone: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  range_not_satisfiable: 416,
   rate_limited: 429,
   internal: 500,
   not_ready: 503,

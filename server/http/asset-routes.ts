@@ -1,0 +1,196 @@
+import express, { type NextFunction, type Request, type Response } from "express";
+import { parse as parseCookies } from "cookie";
+import { CloseCode } from "../../collab/index.js";
+import type { AssetInfo, StoredAsset } from "../../db/index.js";
+import { ASSET_ID_PATTERN, type AssetStore } from "../assets/asset-store.js";
+import { ASSET_MEDIA_TYPES, acceptedMediaType, bytesMatchType } from "../assets/media-types.js";
+import type { BoardService, Refusal } from "../boards.js";
+import { ownerCookieName } from "./api-routes.js";
+import { AppError } from "./errors.js";
+import { handle, jsonErrorHandler } from "./json-errors.js";
+import { readRawBody } from "./raw-body.js";
+
+const UPLOAD_PATH = "/api/boards/:id/assets";
+
+/**
+ * An uploaded SVG is a document that could run script on our origin if opened
+ * directly: this policy forbids scripts, plugins and every fetch, and
+ * `sandbox` gives it an opaque origin besides. Inline styles are how SVGs are drawn.
+ */
+const SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+
+interface AssetRouteDeps {
+  assets: AssetStore;
+  boards: BoardService;
+  maxAssetBytes: number;
+}
+
+/**
+ * Upload (`POST /api/boards/:id/assets`, raw bytes) and download
+ * (`GET|HEAD /assets/<sha256>`) of the content-addressed asset store. Mounted
+ * ahead of the JSON API, whose body parser would refuse a raw body.
+ */
+export function assetRoutes({ assets, boards, maxAssetBytes }: AssetRouteDeps) {
+  const router = express.Router();
+
+  router.post(
+    UPLOAD_PATH,
+    handle(async (req, res) => {
+      const boardId = req.params.id;
+      await requireEditor(boards, boardId, presentedToken(req, boardId));
+      const encoding = req.get("content-encoding");
+      if (encoding !== undefined && encoding.trim().toLowerCase() !== "identity") {
+        throw new AppError("unsupported_media_type", "Send the file as it is, without a Content-Encoding.");
+      }
+      const mime = acceptedMediaType(req.get("content-type"));
+      if (!mime) throw new AppError("unsupported_media_type", `Content-Type must be one of ${ASSET_MEDIA_TYPES.join(", ")}.`);
+
+      const { bytes, sha256 } = await readRawBody(req, maxAssetBytes);
+      if (bytes.byteLength === 0) throw new AppError("bad_request", "The body is empty: send the file's bytes.");
+      if (!bytesMatchType(mime, bytes)) throw new AppError("bad_request", `The body is not a ${mime} file (its first bytes say otherwise).`);
+
+      const saved = await assets.save({ sha256, mime, data: bytes, boardId });
+      req.log.info({ boardId, asset: sha256, mime: saved.mime, size: saved.size, created: saved.created }, "asset stored");
+      const url = `/assets/${sha256}`;
+      res.location(url);
+      res.status(saved.created ? 201 : 200).json({ id: sha256, url, mime: saved.mime, size: saved.size });
+    }),
+  );
+
+  router.get(
+    "/assets/:id",
+    handle(async (req, res) => {
+      const id = req.params.id;
+      if (!ASSET_ID_PATTERN.test(id)) throw noSuchAsset(id);
+      const etag = `"${id}"`;
+      const notModified = matchesIfNoneMatch(req.get("if-none-match"), etag);
+      // Revalidations and HEAD need the type and size, not the bytes.
+      const wantsBytes = !notModified && req.method !== "HEAD";
+      const asset = wantsBytes ? await assets.read(id) : null;
+      const info = wantsBytes ? asset : await assets.stat(id);
+      if (!info) throw noSuchAsset(id);
+      // Decided before any header is set, so that a 416 goes out as a plain error.
+      const range = asset ? requestedRange(req, asset.size, etag) : undefined;
+
+      setAssetHeaders(res, info, etag);
+      if (notModified) {
+        res.status(304).end();
+      } else if (!asset) {
+        res.setHeader("Content-Length", info.size);
+        res.end();
+      } else {
+        sendBytes(res, asset, range);
+      }
+    }),
+  );
+
+  router.all(["/assets", "/assets/*"], (req, _res, next) => next(new AppError("not_found", `No asset route ${req.method} ${req.path}.`)));
+  router.use(UPLOAD_PATH, (err: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (!req.complete) drainRefusedBody(req, res);
+    next(err);
+  });
+  router.use(["/assets", UPLOAD_PATH], jsonErrorHandler);
+  return router;
+}
+
+/** An edit link token or the owner's: `Authorization: Bearer <token>`, else the owner cookie. */
+function presentedToken(req: Request, boardId: string): string | null {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(req.get("authorization") ?? "")?.[1];
+  return bearer ?? parseCookies(req.get("cookie") ?? "")[ownerCookieName(boardId)] ?? null;
+}
+
+/** The same decision a socket gets, so a link revoked for sockets is revoked for uploads too. */
+async function requireEditor(boards: BoardService, boardId: string, token: string | null) {
+  const access = await boards.authorizeSocket(boardId, token);
+  if ("closeCode" in access) throw refusalError(boardId, access);
+  if (access.role !== "edit") throw new AppError("forbidden", "This is a view link: uploading needs an edit link or the board owner's credential.");
+}
+
+function refusalError(boardId: string, refusal: Refusal): AppError {
+  switch (refusal.closeCode) {
+    case CloseCode.NotFound:
+      return new AppError("not_found", `No board with id "${boardId}".`);
+    case CloseCode.Unauthorized:
+      return new AppError("unauthorized", `Uploading needs an edit link token or the board owner's credential as Authorization: Bearer <token> (${refusal.reason}).`);
+    case CloseCode.Forbidden:
+      return new AppError("forbidden", "This token belongs to another board.");
+    case CloseCode.LinkRevoked:
+      return new AppError("gone", "This link was revoked or rotated; ask the board's owner for the current edit link.");
+    default:
+      return new AppError("internal", `Could not authorize the upload: ${refusal.reason}.`);
+  }
+}
+
+/** How long a refused upload may go on sending before its connection is cut. */
+const REFUSED_BODY_DRAIN_MS = 5000;
+
+/**
+ * The client of a refused upload is usually still sending. Closing the
+ * connection at once would reset it, and most clients (browsers included) then
+ * report a network error instead of our answer. So the rest of the body is read
+ * and dropped, never held, and the connection is cut if it has not ended a few
+ * seconds after the answer went out.
+ */
+function drainRefusedBody(req: Request, res: Response) {
+  req.resume();
+  res.once("finish", () => {
+    if (req.complete) return;
+    const cut = setTimeout(() => req.socket.destroy(), REFUSED_BODY_DRAIN_MS).unref();
+    req.once("end", () => clearTimeout(cut));
+  });
+}
+
+const noSuchAsset = (id: string) => new AppError("not_found", `No asset with id "${id}".`);
+
+/** `If-None-Match: "a", W/"b"` or `*`; compared weakly, as RFC 9110 asks for GET. */
+function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(",").some((tag) => {
+    const t = tag.trim();
+    return t === "*" || t === etag || t === `W/${etag}`;
+  });
+}
+
+/** The bytes behind a URL never change, so every cache may keep them for good. */
+function setAssetHeaders(res: Response, asset: AssetInfo, etag: string) {
+  res.setHeader("Content-Type", asset.mime);
+  res.setHeader("Cache-Control", "public, max-age=31536000, immutable");
+  res.setHeader("ETag", etag);
+  res.setHeader("X-Content-Type-Options", "nosniff");
+  res.setHeader("Accept-Ranges", "bytes");
+  if (asset.mime === "image/svg+xml") res.setHeader("Content-Security-Policy", SVG_CSP);
+}
+
+interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * The one byte range asked for, if any: browsers seek in audio and video with
+ * Range requests, and Safari plays no video from a server without them. Several
+ * ranges in one request are answered with the whole asset, as HTTP allows.
+ */
+function requestedRange(req: Request, size: number, etag: string): ByteRange | undefined {
+  const ifRange = req.get("if-range");
+  if (ifRange !== undefined && ifRange !== etag) return undefined;
+  const ranges = req.range(size, { combine: true });
+  if (ranges === -1) {
+    req.res!.setHeader("Content-Range", `bytes */${size}`);
+    throw new AppError("range_not_satisfiable", `The asset has ${size} bytes; the requested range lies outside them.`);
+  }
+  return Array.isArray(ranges) && ranges.type === "bytes" && ranges.length === 1 ? ranges[0] : undefined;
+}
+
+function sendBytes(res: Response, asset: StoredAsset, range: ByteRange | undefined) {
+  const data = Buffer.from(asset.data.buffer, asset.data.byteOffset, asset.data.byteLength);
+  if (!range) {
+    res.setHeader("Content-Length", asset.size);
+    res.end(data);
+    return;
+  }
+  res.status(206);
+  res.setHeader("Content-Range", `bytes ${range.start}-${range.end}/${asset.size}`);
+  res.setHeader("Content-Length", range.end - range.start + 1);
+  res.end(data.subarray(range.start, range.end + 1));
+}
