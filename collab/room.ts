@@ -60,7 +60,10 @@ export class Room {
     this.awareness.on("update", ({ added, updated, removed }: AwarenessChange, origin: unknown) => {
       if (isConnection(origin)) origin.trackAwareness(added, removed);
       const changed = added.concat(updated, removed);
-      this.broadcast(encodeAwareness(encodeAwarenessUpdate(this.awareness, changed)), origin);
+      // Echoed to the sender too: y-websocket clients drop a connection that has
+      // received nothing for 30 s, and a lone client's own awareness renewals
+      // (every 15 s) are then the only traffic it gets.
+      this.broadcast(encodeAwareness(encodeAwarenessUpdate(this.awareness, changed)));
     });
   }
 

@@ -43,7 +43,7 @@ export function createBoardsRepo(db: Database) {
 
     async liveLinks(boardId: string) {
       return db
-        .select({ id: shareLinks.id, kind: shareLinks.kind, role: shareLinks.role, createdAt: shareLinks.createdAt })
+        .select({ id: shareLinks.id, kind: shareLinks.kind, role: shareLinks.role, createdAt: shareLinks.createdAt, tokenHash: shareLinks.tokenHash })
         .from(shareLinks)
         .where(and(eq(shareLinks.boardId, boardId), isNull(shareLinks.revokedAt)));
     },

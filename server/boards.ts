@@ -2,7 +2,7 @@ import type { BoardsRepo, LinkKind, NewLink, Role } from "../db/index.js";
 import { CloseCode, type Access, type RoomManager } from "../collab/index.js";
 import { AppError } from "./http/errors.js";
 import { LinkCache } from "./auth/link-cache.js";
-import { BOARD_ID_PATTERN, hashToken, isWellFormedToken, newId, newToken } from "./auth/tokens.js";
+import { BOARD_ID_PATTERN, deriveLinkToken, hashToken, isWellFormedToken, newId, newToken } from "./auth/tokens.js";
 
 export const LINK_KINDS = ["edit", "view", "embed"] as const satisfies readonly LinkKind[];
 const ROLE_OF: Record<LinkKind, Role> = { edit: "edit", view: "view", embed: "view" };
@@ -23,9 +23,10 @@ export interface Refusal {
  * touch the database.
  */
 export function createBoardService(repo: BoardsRepo, rooms: RoomManager, links = new LinkCache({ max: 10_000, ttlMs: 60_000 })) {
-  function issue(kind: LinkKind): { link: NewLink; token: string } {
-    const token = newToken();
-    return { token, link: { id: newId(), kind, role: ROLE_OF[kind], tokenHash: hashToken(token) } };
+  function issue(kind: LinkKind, ownerToken: string): { link: NewLink; token: string } {
+    const id = newId();
+    const token = deriveLinkToken(ownerToken, id);
+    return { token, link: { id, kind, role: ROLE_OF[kind], tokenHash: hashToken(token) } };
   }
 
   async function requireBoard(boardId: string) {
@@ -38,7 +39,7 @@ export function createBoardService(repo: BoardsRepo, rooms: RoomManager, links =
     async create(title: string) {
       const id = newId();
       const ownerToken = newToken();
-      const issued = LINK_KINDS.map(issue);
+      const issued = LINK_KINDS.map((kind) => issue(kind, ownerToken));
       await repo.create({ id, title, ownerTokenHash: hashToken(ownerToken) }, issued.map((i) => i.link));
       const links = Object.fromEntries(issued.map((i) => [i.link.kind, linkPath(i.link.kind, i.token)])) as Record<LinkKind, string>;
       return { id, title, links, ownerToken };
@@ -52,15 +53,20 @@ export function createBoardService(repo: BoardsRepo, rooms: RoomManager, links =
       return board;
     },
 
-    async describe(boardId: string) {
+    /** The board with its live links; `ownerToken` (already checked) recovers each link's URL. */
+    async describe(boardId: string, ownerToken: string) {
       const board = await requireBoard(boardId);
-      const links = await repo.liveLinks(boardId);
+      const live = await repo.liveLinks(boardId);
+      const links = live.map((l) => {
+        const token = deriveLinkToken(ownerToken, l.id);
+        return { ...l, link: hashToken(token) === l.tokenHash ? linkPath(l.kind, token) : null };
+      });
       return { id: board.id, title: board.title, createdAt: board.createdAt, links };
     },
 
     /** Replaces the link of that kind; the old one stops working and its sockets are closed. */
-    async rotate(boardId: string, kind: LinkKind) {
-      const { link, token } = issue(kind);
+    async rotate(boardId: string, kind: LinkKind, ownerToken: string) {
+      const { link, token } = issue(kind, ownerToken);
       const revoked = await repo.rotate(boardId, link);
       links.forget(revoked);
       const disconnected = rooms.closeLinks(revoked, CloseCode.LinkRevoked, "this link was rotated");
@@ -73,6 +79,23 @@ export function createBoardService(repo: BoardsRepo, rooms: RoomManager, links =
       links.forget(revoked);
       const disconnected = rooms.closeLinks(revoked, CloseCode.LinkRevoked, "this link was revoked");
       return { kind, revoked: revoked.length, disconnected };
+    },
+
+    /** What a share-link token opens, for the app's `/s/<token>` and `/embed/<token>` pages; null when unknown. */
+    async resolveLink(token: string): Promise<{ boardId: string; title: string; role: Role; kind: LinkKind; revoked: boolean } | null> {
+      if (!isWellFormedToken(token)) return null;
+      const link = await links.resolve(hashToken(token), repo.findLinkByTokenHash);
+      if (!link) return null;
+      const board = await repo.get(link.boardId);
+      if (!board) return null;
+      return { boardId: link.boardId, title: board.title, role: link.role, kind: link.kind, revoked: link.revoked };
+    },
+
+    /** The board and whether `ownerToken` is its owner credential; null when there is no such board. */
+    async findForOwner(boardId: string, ownerToken: string | undefined) {
+      const board = BOARD_ID_PATTERN.test(boardId) ? await repo.get(boardId) : null;
+      if (!board) return null;
+      return { id: board.id, title: board.title, isOwner: !!ownerToken && hashToken(ownerToken) === board.ownerTokenHash };
     },
 
     /** Decides what a socket for `boardId` presenting `token` may do. */

@@ -1,8 +1,8 @@
 import express, { type NextFunction, type Request, type Response } from "express";
-import { parse as parseCookies, serialize as serializeCookie } from "cookie";
 import { z } from "zod";
 import type { BoardService } from "../boards.js";
 import { LINK_KINDS } from "../boards.js";
+import { credentialCookie, ownerCookieName, readCookie } from "../auth/cookies.js";
 import { AppError } from "./errors.js";
 import { handle, jsonErrorHandler } from "./json-errors.js";
 
@@ -10,8 +10,6 @@ const CreateBoardBody = z
   .object({ title: z.string().trim().min(1, "title must not be empty").max(200, "title is at most 200 characters").optional() })
   .strict();
 const LinkKindParam = z.enum(LINK_KINDS, { message: `link kind must be one of ${LINK_KINDS.join(", ")}` });
-
-export const ownerCookieName = (boardId: string) => `gb_owner_${boardId}`;
 
 interface ApiDeps {
   boards: BoardService;
@@ -30,16 +28,7 @@ export function apiRoutes({ boards, maxBodyBytes, secureCookies }: ApiDeps) {
     handle(async (req, res) => {
       const body = parseBody(CreateBoardBody, req.body ?? {});
       const created = await boards.create(body.title ?? "Untitled board");
-      res.append(
-        "Set-Cookie",
-        serializeCookie(ownerCookieName(created.id), created.ownerToken, {
-          httpOnly: true,
-          sameSite: "lax",
-          secure: secureCookies,
-          path: "/",
-          maxAge: 60 * 60 * 24 * 365,
-        }),
-      );
+      res.append("Set-Cookie", credentialCookie(ownerCookieName(created.id), created.ownerToken, secureCookies));
       res.status(201).json(created);
     }),
   );
@@ -47,8 +36,10 @@ export function apiRoutes({ boards, maxBodyBytes, secureCookies }: ApiDeps) {
   router.get(
     "/boards/:id",
     handle(async (req, res) => {
-      await boards.requireOwner(req.params.id, ownerCredential(req));
-      res.json(await boards.describe(req.params.id));
+      const owner = ownerCredential(req);
+      await boards.requireOwner(req.params.id, owner);
+      const { links, ...board } = await boards.describe(req.params.id, owner!);
+      res.json({ ...board, links: links.map(({ tokenHash: _hash, ...l }) => l) });
     }),
   );
 
@@ -56,8 +47,9 @@ export function apiRoutes({ boards, maxBodyBytes, secureCookies }: ApiDeps) {
     "/boards/:id/links/:kind/rotate",
     handle(async (req, res) => {
       const kind = parseBody(LinkKindParam, req.params.kind);
-      await boards.requireOwner(req.params.id, ownerCredential(req));
-      res.json(await boards.rotate(req.params.id, kind));
+      const owner = ownerCredential(req);
+      await boards.requireOwner(req.params.id, owner);
+      res.json(await boards.rotate(req.params.id, kind, owner!));
     }),
   );
 
@@ -79,7 +71,7 @@ export function apiRoutes({ boards, maxBodyBytes, secureCookies }: ApiDeps) {
 function ownerCredential(req: Request): string | undefined {
   const bearer = /^Bearer\s+(\S+)$/i.exec(req.get("authorization") ?? "")?.[1];
   if (bearer) return bearer;
-  return parseCookies(req.get("cookie") ?? "")[ownerCookieName(req.params.id)];
+  return readCookie(req.get("cookie"), ownerCookieName(req.params.id));
 }
 
 function parseBody<T>(schema: z.ZodType<T>, value: unknown): T {

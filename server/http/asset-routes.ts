@@ -1,11 +1,10 @@
 import express, { type NextFunction, type Request, type Response } from "express";
-import { parse as parseCookies } from "cookie";
 import { CloseCode } from "../../collab/index.js";
 import type { AssetInfo, StoredAsset } from "../../db/index.js";
 import { ASSET_ID_PATTERN, type AssetStore } from "../assets/asset-store.js";
 import { ASSET_MEDIA_TYPES, acceptedMediaType, bytesMatchType } from "../assets/media-types.js";
 import type { BoardService, Refusal } from "../boards.js";
-import { ownerCookieName } from "./api-routes.js";
+import { boardCredentialCookie } from "../auth/cookies.js";
 import { AppError } from "./errors.js";
 import { handle, jsonErrorHandler } from "./json-errors.js";
 import { readRawBody } from "./raw-body.js";
@@ -93,10 +92,10 @@ export function assetRoutes({ assets, boards, maxAssetBytes }: AssetRouteDeps) {
   return router;
 }
 
-/** An edit link token or the owner's: `Authorization: Bearer <token>`, else the owner cookie. */
+/** An edit link token or the owner's: `Authorization: Bearer <token>`, else this browser's cookie for the board. */
 function presentedToken(req: Request, boardId: string): string | null {
   const bearer = /^Bearer\s+(\S+)$/i.exec(req.get("authorization") ?? "")?.[1];
-  return bearer ?? parseCookies(req.get("cookie") ?? "")[ownerCookieName(boardId)] ?? null;
+  return bearer ?? boardCredentialCookie(req.get("cookie"), boardId) ?? null;
 }
 
 /** The same decision a socket gets, so a link revoked for sockets is revoked for uploads too. */

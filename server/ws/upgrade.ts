@@ -4,6 +4,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { CloseCode, type Connection, type RoomManager } from "../../collab/index.js";
 import type { BoardService } from "../boards.js";
 import type { Logger } from "../logger.js";
+import { boardCredentialCookie } from "../auth/cookies.js";
 import { WsTransport } from "./ws-transport.js";
 
 const WS_PATH = /^\/ws\/([^/?#]+)$/;
@@ -35,7 +36,9 @@ export function attachWebSockets(server: Server, deps: WsDeps) {
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => onSocket(ws as Socket, decodeURIComponent(match[1]), url.searchParams.get("token"), deps));
+    const boardId = decodeURIComponent(match[1]);
+    const token = url.searchParams.get("token") ?? (isSameOrigin(req) ? boardCredentialCookie(req.headers.cookie, boardId) : undefined) ?? null;
+    wss.handleUpgrade(req, socket, head, (ws) => onSocket(ws as Socket, boardId, token, deps));
   });
 
   const heartbeat = setInterval(
@@ -82,4 +85,18 @@ function onPong(this: WebSocket) {
 }
 function onError() {
   // ws follows every error (oversized frame, bad opcode, reset) with 'close', which does the cleanup.
+}
+
+/**
+ * Cookies count as a credential only for pages of our own origin: any site can
+ * open a WebSocket to us, and the browser would attach our cookies to it.
+ */
+function isSameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return true; // not a browser
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
 }
