@@ -42,6 +42,8 @@ export interface BenchResult {
   bench: string;
   rows: Row[];
   notes: string[];
+  /** Raw data kept in bench/results/<bench>.json only (not printed, not sent to run-all). */
+  details?: unknown;
 }
 
 export function markdownTable(rows: Row[], withBench?: string): string {
@@ -67,7 +69,8 @@ export function publish(result: BenchResult): void {
   const dir = join(ROOT, "bench", "results");
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${result.bench}.json`), JSON.stringify({ ...result, machine: machine(), at: new Date().toISOString() }, null, 2));
-  console.log(`@@bench-result ${JSON.stringify(result)}`);
+  const { details: _details, ...summary } = result;
+  console.log(`@@bench-result ${JSON.stringify(summary)}`);
 }
 
 export function log(msg: string): void {

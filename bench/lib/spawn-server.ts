@@ -8,7 +8,7 @@
  */
 import { SERVER_ENV, SERVER_NODE_FLAGS } from "../../scripts/server-flags.mjs";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -41,6 +41,15 @@ export function ensureBuild(): void {
   const r = spawnSync("npm", ["run", "build"], { cwd: ROOT, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`npm run build failed:\n${r.stdout}\n${r.stderr}`);
   process.env.BENCH_SKIP_BUILD = "1";
+}
+
+/**
+ * Builds only when there is no production build (the browser benchmarks: CI runs
+ * them right after `npm test` built). Measure after `npm run build` when the app changed.
+ */
+export function ensureBuildExists(): void {
+  const built = ["build/server.mjs", "build/remix/index.js", "public/build"].every((p) => existsSync(join(ROOT, p)));
+  if (!built) ensureBuild();
 }
 
 export async function freePort(): Promise<number> {

@@ -15,7 +15,7 @@ process.setMaxListeners(200);
 
 export const tokenOf = (link: string) => link.split("/").pop()!;
 
-export async function createBoard(server: ServerProcess, title = "Test board"): Promise<CreatedBoard> {
+export async function createBoard(server: Pick<ServerProcess, "http">, title = "Test board"): Promise<CreatedBoard> {
   const res = await fetch(`${server.http}/api/boards`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -38,7 +38,7 @@ export interface Client {
  * The official y-websocket client, unchanged. BroadcastChannel is off: in one
  * Node process it would sync providers directly, behind the server's back.
  */
-export function connect(server: ServerProcess, boardId: string, token: string, opts: { reconnect?: boolean } = {}): Client {
+export function connect(server: Pick<ServerProcess, "ws">, boardId: string, token: string, opts: { reconnect?: boolean } = {}): Client {
   const doc = new Y.Doc();
   const provider = new WebsocketProvider(server.ws, boardId, doc, {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
