@@ -1,4 +1,8 @@
-import { Links, Meta, Outlet, Scripts, ScrollRestoration } from "@remix-run/react";
+import type { LinksFunction } from "@remix-run/node";
+import { isRouteErrorResponse, Links, Meta, Outlet, Scripts, useRouteError } from "@remix-run/react";
+import appCss from "./styles/app.css";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: appCss }];
 
 export function Layout({ children }: { children: React.ReactNode }) {
   return (
@@ -6,12 +10,13 @@ export function Layout({ children }: { children: React.ReactNode }) {
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <link rel="icon" href="data:," />
         <Meta />
         <Links />
       </head>
-      <body style={{ fontFamily: "system-ui, sans-serif", margin: 0 }}>
+      <body>
         {children}
-        <ScrollRestoration />
+        {/* No <ScrollRestoration>: it reads sessionStorage, which throws in third-party iframes (embeds). */}
         <Scripts />
       </body>
     </html>
@@ -20,4 +25,16 @@ export function Layout({ children }: { children: React.ReactNode }) {
 
 export default function App() {
   return <Outlet />;
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const notFound = isRouteErrorResponse(error) && error.status === 404;
+  return (
+    <main className="gb-message" role="alert">
+      <h1>{notFound ? "Page not found" : "Something went wrong"}</h1>
+      <p>{notFound ? "There is nothing at this address." : "Try again in a moment."}</p>
+      <a href="/">Back to Genboard</a>
+    </main>
+  );
 }

@@ -10,6 +10,7 @@ import { assetRoutes } from "./asset-routes.js";
 import { httpCompression } from "./compress.js";
 import { requestContext } from "./request-context.js";
 import type { GenboardLoadContext } from "./load-context.js";
+import { findCanvasChunks } from "./canvas-preload.js";
 
 interface AppDeps {
   logger: Logger;
@@ -45,8 +46,12 @@ export function createHttpApp(deps: AppDeps) {
 
   // Remix fingerprints everything under /build, so it can be cached forever.
   app.use("/build", express.static(join(deps.publicDir, "build"), { immutable: true, maxAge: "1y", index: false }));
+  // tldraw's fonts and icons sit under a versioned path (scripts/copy-tldraw-assets.mjs).
+  app.use("/tldraw-assets", express.static(join(deps.publicDir, "tldraw-assets"), { immutable: true, maxAge: "1y", index: false }));
   app.use(express.static(deps.publicDir, { maxAge: "1h", index: false }));
+  app.use(pageSecurityHeaders);
   const loadContext: GenboardLoadContext = {
+    canvasPreload: findCanvasChunks(deps.publicDir),
     boards: deps.boards,
     tldrawLicenseKey: deps.tldrawLicenseKey,
     embedFrameAncestors: deps.embedFrameAncestors,
@@ -54,4 +59,16 @@ export function createHttpApp(deps: AppDeps) {
   };
   app.all("*", createRequestHandler({ build: deps.remixBuild, mode: process.env.NODE_ENV ?? "production", getLoadContext: () => loadContext }));
   return app;
+}
+
+/**
+ * Pages may not be framed by other sites (clickjacking) except embeds, whose
+ * route sets the configured `frame-ancestors`; share tokens in page URLs must
+ * not leak through the Referer header.
+ */
+function pageSecurityHeaders(req: express.Request, res: express.Response, next: express.NextFunction) {
+  if (!req.path.startsWith("/embed/")) res.setHeader("Content-Security-Policy", "frame-ancestors 'self'");
+  res.setHeader("Referrer-Policy", "same-origin");
+  res.setHeader("X-Content-Type-Options", "nosniff");
+  next();
 }

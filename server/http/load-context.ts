@@ -9,6 +9,8 @@ export interface GenboardLoadContext {
   /** The CSP `frame-ancestors` source list for embeds. */
   embedFrameAncestors: string;
   secureCookies: boolean;
+  /** URLs of the canvas chunk and its imports, preloaded by board pages so the fetch starts before hydration. */
+  canvasPreload: string[];
 }
 
 declare module "@remix-run/server-runtime" {

@@ -1,0 +1,24 @@
+import { lazy, Suspense, useEffect, useState } from "react";
+import type { CanvasProps } from "../canvas/canvas-props";
+import { BoardSkeleton } from "./BoardSkeleton";
+
+// tldraw, Yjs and the canvas arrive in their own chunk, on board pages only.
+const BoardCanvas = lazy(() => import("../canvas/BoardCanvas.client"));
+
+/** The board and embed pages: a skeleton from the server, the canvas once the browser has the code. */
+export function BoardPage(props: CanvasProps) {
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
+  const skeleton = <BoardSkeleton title={props.title} />;
+  return (
+    <div className="gb-board">
+      {hydrated ? (
+        <Suspense fallback={skeleton}>
+          <BoardCanvas {...props} />
+        </Suspense>
+      ) : (
+        skeleton
+      )}
+    </div>
+  );
+}
