@@ -5,6 +5,7 @@ import { BoardSkeleton } from "../components/BoardSkeleton";
 import { rememberBoard } from "../lib/recent-boards";
 import { assetUrls } from "./asset-urls";
 import { openBoardSession, type BoardSession } from "./board-session";
+import { registerOfflinePages } from "./offline-pages";
 import type { CanvasProps } from "./canvas-props";
 import { BoardTitle } from "./ui/BoardTitle";
 import { ConnectionBadge } from "./ui/ConnectionBadge";
@@ -26,7 +27,9 @@ export default function BoardCanvas(props: CanvasProps) {
   const components = useMemo(() => chrome(props), [props.boardId, props.role, props.isOwner, props.embed, props.ownLink]);
 
   useEffect(() => {
-    if (!props.embed) rememberBoard({ id: props.boardId, title: props.title });
+    if (props.embed) return;
+    rememberBoard({ id: props.boardId, title: props.title });
+    registerOfflinePages();
   }, [props.boardId, props.title, props.embed]);
 
   if (connection?.kind === "refused") return <RefusedOverlay code={connection.code} embed={props.embed} onGone={() => session?.forgetOfflineCopy()} />;

@@ -3,6 +3,7 @@ import { IndexeddbPersistence } from "y-indexeddb";
 import * as Y from "yjs";
 import { uploadingAssetStore } from "./asset-store";
 import { connectBoard, type ConnectionState } from "./connection";
+import { forgetOfflinePage } from "./offline-pages";
 import { bindPresence } from "./presence";
 import { bindStoreToDoc, boardMaps, type Rejection } from "./yjs-binding";
 
@@ -65,7 +66,7 @@ export function openBoardSession(options: BoardSessionOptions) {
     awareness: socket.provider.awareness,
     /** Forget this browser's copy (the link was revoked: nothing of the board should stay behind). */
     async forgetOfflineCopy() {
-      await offlineCopy?.clearData();
+      await Promise.all([offlineCopy?.clearData(), forgetOfflinePage(options.boardId)]);
     },
     destroy() {
       destroyed = true;
