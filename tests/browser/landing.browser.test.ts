@@ -1,7 +1,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Browser } from "playwright-core";
-import { collectErrors, launchBrowser, recordDownloads, startServer, type TestServer } from "./harness.js";
+import { CANVAS_READY, collectErrors, launchBrowser, recordDownloads, startServer, type TestServer } from "./harness.js";
 
 describe("landing page in Chromium", () => {
   let server: TestServer;
@@ -24,7 +24,7 @@ describe("landing page in Chromium", () => {
       assert.equal(response?.status(), 200);
       await page.waitForLoadState("networkidle");
 
-      assert.equal(await page.title(), "Genboard");
+      assert.match(await page.title(), /^Genboard/);
       assert.equal((await page.locator("h1").first().textContent())?.trim(), "Genboard");
       errors.assertNone();
 
@@ -36,6 +36,30 @@ describe("landing page in Chromium", () => {
         assert.doesNotMatch(script.url, /tldraw/i, `/ downloads ${script.url}`);
         assert.equal(/tldraw/i.test(script.body.toString("utf8")), false, `${script.url} contains tldraw code`);
       }
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("New board creates a board, opens it as its owner, and lists it under recent boards", async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const errors = collectErrors(page);
+      await page.goto(`${server.http}/`);
+      await page.getByRole("button", { name: "New board" }).click();
+      await page.waitForURL(/\/b\/[A-Za-z0-9_-]{16}$/);
+      await page.waitForSelector(CANVAS_READY, { timeout: 30_000 });
+      const boardId = new URL(page.url()).pathname.split("/").pop()!;
+      assert.equal(await page.evaluate(() => (window as any).editor.getIsReadonly()), false, "the creator can edit");
+      await page.getByTestId("share-button").click();
+      await page.getByTestId("revoke-view").waitFor({ timeout: 10_000 }); // owner-only controls
+      const shareText = await page.getByTestId("share-dialog").locator("input").evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value));
+      assert.ok(shareText.some((v) => v.includes("/s/")) && shareText.some((v) => v.includes("<iframe")), "edit/view links and an iframe snippet");
+
+      await page.goto(`${server.http}/`);
+      await page.locator(`a[href="/b/${boardId}"]`).waitFor({ timeout: 10_000 });
+      errors.assertNone();
     } finally {
       await context.close();
     }
