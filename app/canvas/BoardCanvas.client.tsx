@@ -2,7 +2,6 @@ import "./process-shim";
 import { useEffect, useMemo, useState } from "react";
 import { DefaultPeopleMenu, Tldraw, useTldrawCurrentUser, useValue, type Editor, type TLComponents } from "tldraw";
 import { BoardSkeleton } from "../components/BoardSkeleton";
-import { rememberBoard } from "../lib/recent-boards";
 import { assetUrls } from "./asset-urls";
 import { openBoardSession, type BoardSession } from "./board-session";
 import { registerOfflinePages } from "./offline-pages";
@@ -27,10 +26,8 @@ export default function BoardCanvas(props: CanvasProps) {
   const components = useMemo(() => chrome(props), [props.boardId, props.role, props.isOwner, props.embed, props.ownLink]);
 
   useEffect(() => {
-    if (props.embed) return;
-    rememberBoard({ id: props.boardId, title: props.title });
-    registerOfflinePages();
-  }, [props.boardId, props.title, props.embed]);
+    if (!props.embed) registerOfflinePages();
+  }, [props.embed]);
 
   if (connection?.kind === "refused") return <RefusedOverlay code={connection.code} embed={props.embed} onGone={() => session?.forgetOfflineCopy()} />;
   if (!session || !ready) return <BoardSkeleton title={props.title} status={connection?.kind === "reconnecting" ? "Reconnecting…" : undefined} />;
@@ -81,7 +78,7 @@ function useReady(session: BoardSession | null) {
 function chrome(props: CanvasProps): TLComponents {
   if (props.embed) return { SharePanel: null, TopPanel: null };
   return {
-    TopPanel: () => <BoardTitle fallback={props.title} />,
+    TopPanel: () => <BoardTitle boardId={props.boardId} fallback={props.title} />,
     SharePanel: () => (
       <div className="tlui-share-zone gb-share-zone" draggable={false}>
         <ConnectionBadge />

@@ -1,10 +1,15 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
+import { rememberBoard } from "../../lib/recent-boards";
 import { useEditor, useValue } from "tldraw";
 
 /** The board's name, from the shared document (so a rename shows everywhere at once); editors can change it. */
-export function BoardTitle({ fallback }: { fallback: string }) {
+export function BoardTitle({ boardId, fallback }: { boardId: string; fallback: string }) {
   const editor = useEditor();
   const name = useValue("board name", () => editor.getDocumentSettings().name, [editor]) || fallback;
+  useEffect(() => {
+    document.title = `${name} · Genboard`;
+    rememberBoard({ id: boardId, title: name });
+  }, [boardId, name]);
   const readonly = useValue("readonly", () => editor.getIsReadonly(), [editor]);
   const [draft, setDraft] = useState<string | null>(null);
 
