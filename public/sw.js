@@ -1,6 +1,9 @@
 // Genboard's service worker: lets a board page reload while offline.
 // - /build/* and /tldraw-assets/* are fingerprinted or versioned: cache first.
 // - board pages (/b/<id>): network first; the last good copy answers when offline.
+// - a page's "keep" message: the visit that installed this worker was not served
+//   by it, so the page names itself and what it loaded; we fetch and keep those
+//   of them we would have kept had we served them (see app/canvas/offline-pages.ts).
 // Everything else goes to the network untouched. The board's data itself lives
 // in IndexedDB (y-indexeddb), not here.
 const ASSETS = "genboard-assets-v1";
@@ -16,17 +19,44 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+const isAsset = (url) => url.pathname.startsWith("/build/") || url.pathname.startsWith("/tldraw-assets/");
+const isBoardPage = (url) => url.pathname.startsWith("/b/");
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  if (url.pathname.startsWith("/build/") || url.pathname.startsWith("/tldraw-assets/")) {
+  if (isAsset(url)) {
     event.respondWith(cacheFirst(request));
-  } else if (request.mode === "navigate" && url.pathname.startsWith("/b/")) {
+  } else if (request.mode === "navigate" && isBoardPage(url)) {
     event.respondWith(networkFirst(request));
   }
 });
+
+self.addEventListener("message", (event) => {
+  if (event.data?.type !== "keep" || !Array.isArray(event.data.urls)) return;
+  event.waitUntil(Promise.all(event.data.urls.map((href) => keep(href))));
+});
+
+/** Fetches and stores `href` when it is a page or asset we keep and we do not have it yet. */
+async function keep(href) {
+  let url;
+  try {
+    url = new URL(href);
+  } catch {
+    return;
+  }
+  if (url.origin !== self.location.origin || !(isAsset(url) || isBoardPage(url))) return;
+  const cache = await caches.open(isAsset(url) ? ASSETS : PAGES);
+  if (await cache.match(url.href)) return;
+  try {
+    const response = await fetch(url.href, { credentials: "same-origin" });
+    if (response.ok) await cache.put(url.href, response);
+  } catch {
+    /* offline already: nothing to keep */
+  }
+}
 
 async function cacheFirst(request) {
   const cache = await caches.open(ASSETS);
