@@ -29,15 +29,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 export const headers: HeadersFunction = ({ loaderHeaders, errorHeaders }) => errorHeaders ?? loaderHeaders;
 
 export default function Board() {
-  const { canvasPreload, ...props } = useLoaderData<typeof loader>();
-  return (
-    <>
-      {canvasPreload.map((href) => (
-        <link key={href} rel="modulepreload" href={href} />
-      ))}
-      <BoardPage {...props} />
-    </>
-  );
+  return <BoardPage {...useLoaderData<typeof loader>()} />;
 }
 
 export const ErrorBoundary = () => <RefusedPage />;

@@ -36,15 +36,7 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
 export const headers: HeadersFunction = ({ loaderHeaders, errorHeaders }) => errorHeaders ?? loaderHeaders;
 
 export default function Embed() {
-  const { canvasPreload, ...props } = useLoaderData<typeof loader>();
-  return (
-    <>
-      {canvasPreload.map((href) => (
-        <link key={href} rel="modulepreload" href={href} />
-      ))}
-      <BoardPage {...props} />
-    </>
-  );
+  return <BoardPage {...useLoaderData<typeof loader>()} />;
 }
 
 export const ErrorBoundary = () => <RefusedPage embedded />;

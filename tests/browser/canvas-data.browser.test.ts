@@ -1,31 +1,22 @@
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { Browser } from "playwright-core";
 import { connect, eventually, whenSynced } from "../helpers/clients.js";
 import { boardRecords, geoShape } from "../helpers/tldraw-records.js";
-import { collectErrors, createBoard, launchBrowser, ownerContext, pageScript, seedBoard, startServer, waitForCanvas, type TestServer } from "./harness.js";
+import { collectErrors, createBoard, ownerContext, pageScript, seedBoard, waitForCanvas, sharedBrowserAndServer } from "./harness.js";
 
 const shapeCount = () => (window as any).editor.getCurrentPageShapeIds().size as number;
 
 describe("what the canvas puts in the document", () => {
-  let server: TestServer;
-  let browser: Browser;
-  before(async () => {
-    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const env = sharedBrowserAndServer();
 
   test("an image dropped on the canvas is uploaded; the document holds its URL, not its bytes", async () => {
-    const board = await createBoard(server);
-    const context = await ownerContext(browser, server, board);
-    const watcher = connect(server, board.id, board.ownerToken);
+    const board = await createBoard(env.server);
+    const context = await ownerContext(env.browser, env.server, board);
+    const watcher = connect(env.server, board.id, board.ownerToken);
     try {
       const page = await context.newPage();
       const errors = collectErrors(page);
-      await page.goto(`${server.http}/b/${board.id}`);
+      await page.goto(`${env.server.http}/b/${board.id}`);
       await waitForCanvas(page);
 
       // A real PNG made by the page, dropped onto the canvas as a file.
@@ -58,7 +49,7 @@ describe("what the canvas puts in the document", () => {
       assert.doesNotMatch(JSON.stringify(watcher.records.toJSON()), /data:image/, "no base64 bytes in the document");
       assert.ok(Object.values(watcher.records.toJSON()).some((r: any) => r.typeName === "shape" && r.type === "image"), "an image shape on the canvas");
 
-      const stored = await fetch(`${server.http}${asset.props!.src}`);
+      const stored = await fetch(`${env.server.http}${asset.props!.src}`);
       assert.equal(stored.status, 200);
       assert.equal(stored.headers.get("content-type"), "image/png");
       errors.assertNone();
@@ -69,16 +60,16 @@ describe("what the canvas puts in the document", () => {
   });
 
   test("records written by a script: valid ones appear, broken ones are skipped, the canvas keeps working", async () => {
-    const board = await createBoard(server);
-    await seedBoard(server, board, boardRecords([geoShape({ id: "first", index: "a1" as never, x: 100, y: 100 })]));
-    const context = await ownerContext(browser, server, board);
-    const script = connect(server, board.id, board.ownerToken);
+    const board = await createBoard(env.server);
+    await seedBoard(env.server, board, boardRecords([geoShape({ id: "first", index: "a1" as never, x: 100, y: 100 })]));
+    const context = await ownerContext(env.browser, env.server, board);
+    const script = connect(env.server, board.id, board.ownerToken);
     try {
       const page = await context.newPage();
       const errors = collectErrors(page);
       const warnings: string[] = [];
       page.on("console", (m) => m.type() === "warning" && warnings.push(m.text()));
-      await page.goto(`${server.http}/b/${board.id}`);
+      await page.goto(`${env.server.http}/b/${board.id}`);
       await waitForCanvas(page);
       await page.waitForFunction(shapeCount, undefined, { timeout: 15_000 }).then(async () => assert.equal(await page.evaluate(shapeCount), 1));
 

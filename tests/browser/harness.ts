@@ -25,6 +25,7 @@
  * are fine; for anything bigger, pass `pageScript(fn, arg)` instead.
  */
 import { createServer, type Server } from "node:http";
+import { after, before } from "node:test";
 import type { AddressInfo } from "node:net";
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
 import { chromiumLaunchOptions, findChromium as findChromiumPath } from "../../scripts/chromium.mjs";
@@ -280,4 +281,17 @@ export async function startEmbedHost(
         host.close(() => resolve());
       }),
   };
+}
+
+/** One server and one browser for all the tests of a `describe`: started before them, closed after. */
+export function sharedBrowserAndServer(env?: Record<string, string>): { server: TestServer; browser: Browser } {
+  const shared = {} as { server: TestServer; browser: Browser };
+  before(async () => {
+    [shared.server, shared.browser] = await Promise.all([startServer(env), launchBrowser()]);
+  });
+  after(async () => {
+    await shared.browser?.close();
+    await shared.server?.close();
+  });
+  return shared;
 }

@@ -1,26 +1,17 @@
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { Browser } from "playwright-core";
-import { CANVAS_READY, collectErrors, launchBrowser, recordDownloads, startServer, type TestServer } from "./harness.js";
+import { CANVAS_READY, collectErrors, recordDownloads, sharedBrowserAndServer } from "./harness.js";
 
 describe("landing page in Chromium", () => {
-  let server: TestServer;
-  let browser: Browser;
-  before(async () => {
-    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const env = sharedBrowserAndServer();
 
   test("renders without errors and downloads no tldraw code", async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     try {
       const page = await context.newPage();
       const errors = collectErrors(page);
       const downloads = recordDownloads(page);
-      const response = await page.goto(`${server.http}/`);
+      const response = await page.goto(`${env.server.http}/`);
       assert.equal(response?.status(), 200);
       await page.waitForLoadState("networkidle");
 
@@ -42,11 +33,11 @@ describe("landing page in Chromium", () => {
   });
 
   test("New board creates a board, opens it as its owner, and lists it under recent boards", async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     try {
       const page = await context.newPage();
       const errors = collectErrors(page);
-      await page.goto(`${server.http}/`);
+      await page.goto(`${env.server.http}/`);
       await page.getByRole("button", { name: "New board" }).click();
       await page.waitForURL(/\/b\/[A-Za-z0-9_-]{16}$/);
       await page.waitForSelector(CANVAS_READY, { timeout: 30_000 });
@@ -57,7 +48,7 @@ describe("landing page in Chromium", () => {
       const shareText = await page.getByTestId("share-dialog").locator("input").evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value));
       assert.ok(shareText.some((v) => v.includes("/s/")) && shareText.some((v) => v.includes("<iframe")), "edit/view links and an iframe snippet");
 
-      await page.goto(`${server.http}/`);
+      await page.goto(`${env.server.http}/`);
       await page.locator(`a[href="/b/${boardId}"]`).waitFor({ timeout: 10_000 });
       errors.assertNone();
     } finally {

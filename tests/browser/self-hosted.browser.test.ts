@@ -1,36 +1,28 @@
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { Browser, Request } from "playwright-core";
+import type { Request } from "playwright-core";
 import { boardRecords, geoShape } from "../helpers/tldraw-records.js";
-import { collectErrors, createBoard, launchBrowser, ownerContext, seedBoard, startServer, waitForCanvas, type TestServer } from "./harness.js";
+import { collectErrors, createBoard, ownerContext, seedBoard, waitForCanvas, sharedBrowserAndServer } from "./harness.js";
 
 describe("a board needs nothing but our server", () => {
-  let server: TestServer;
-  let browser: Browser;
-  before(async () => {
-    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const env = sharedBrowserAndServer();
 
   test("no third-party request, and only the fonts the board's shapes use", async () => {
-    const board = await createBoard(server);
+    const board = await createBoard(env.server);
     // one labelled rectangle in the sans font: that face and no other should be fetched
     const labelled = geoShape({ id: "label", index: "a1" as never, x: 100, y: 100, w: 200, h: 120, text: "hello" });
-    await seedBoard(server, board, boardRecords([{ ...labelled, props: { ...labelled.props, font: "sans" } }]));
-    const context = await ownerContext(browser, server, board);
+    await seedBoard(env.server, board, boardRecords([{ ...labelled, props: { ...labelled.props, font: "sans" } }]));
+    const context = await ownerContext(env.browser, env.server, board);
     try {
       const page = await context.newPage();
       const errors = collectErrors(page);
       const requests: Request[] = [];
       page.on("request", (r) => requests.push(r));
-      await page.goto(`${server.http}/b/${board.id}`);
+      await page.goto(`${env.server.http}/b/${board.id}`);
       await waitForCanvas(page);
       await page.waitForLoadState("networkidle");
 
-      const origin = new URL(server.http).host;
+      const origin = new URL(env.server.http).host;
       const foreign = requests.map((r) => new URL(r.url())).filter((u) => (u.protocol === "http:" || u.protocol === "https:" || u.protocol === "ws:") && u.host !== origin);
       assert.deepEqual(foreign.map(String), [], "every request goes to our own server");
 
