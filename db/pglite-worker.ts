@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { createAssetsRepo } from "./assets-repo.js";
+import { createJobsRepo } from "./jobs-repo.js";
 import { createBoardsRepo } from "./boards-repo.js";
 import { openDatabase } from "./client.js";
 import { createDocStore } from "./doc-store.js";
@@ -18,6 +19,7 @@ try {
     docStore: createDocStore(handle.db),
     boards: createBoardsRepo(handle.db),
     assets: createAssetsRepo(handle.db),
+    jobs: createJobsRepo(handle.db),
     database: { ping: handle.ping, close: handle.close },
   };
   port.on("message", async ({ id, target, method, args }: RpcRequest) => {

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, customType, index, integer, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, bigserial, customType, doublePrecision, index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
 /** Postgres `bytea`; PGlite returns Uint8Array, postgres.js a Buffer (also a Uint8Array). */
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
@@ -75,4 +75,44 @@ export const assets = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index("assets_board_id_idx").on(t.boardId)],
+);
+
+/**
+ * Generation jobs: one row per run of a node. The row is the durable truth
+ * (the queue only says what to do next): a restart re-queues what was queued,
+ * and what was running once. `input_hash` lets an identical run reuse a
+ * finished job's outputs.
+ */
+export const jobs = pgTable(
+  "jobs",
+  {
+    id: text("id").primaryKey(),
+    boardId: text("board_id")
+      .notNull()
+      .references(() => boards.id, { onDelete: "cascade" }),
+    nodeId: text("node_id").notNull(),
+    kind: text("kind").notNull(),
+    provider: text("provider").notNull(),
+    model: text("model").notNull(),
+    status: text("status", { enum: ["queued", "running", "succeeded", "failed", "canceled"] }).notNull(),
+    /** What the provider was asked (prompt, params, seed, upstream job ids): never bytes. */
+    input: jsonb("input").notNull(),
+    inputHash: text("input_hash").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    /** Times this job was found running after a crash; it is re-queued once. */
+    recoveries: integer("recoveries").notNull().default(0),
+    outputs: jsonb("outputs"),
+    error: text("error"),
+    costUsd: doublePrecision("cost_usd"),
+    requestId: text("request_id"),
+    reusedFrom: text("reused_from"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("jobs_board_created_idx").on(t.boardId, t.createdAt),
+    index("jobs_status_created_idx").on(t.status, t.createdAt),
+    index("jobs_reuse_idx").on(t.boardId, t.nodeId, t.inputHash),
+  ],
 );

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { createAssetsRepo, type AssetsRepo } from "./assets-repo.js";
 import { createBoardsRepo, type BoardsRepo } from "./boards-repo.js";
+import { createJobsRepo, type JobsRepo } from "./jobs-repo.js";
 import { openDatabase, type DatabaseOptions } from "./client.js";
 import { createDocStore, type DocStoreImpl } from "./doc-store.js";
 import { connectWorker } from "./worker-rpc.js";
@@ -13,6 +14,7 @@ export interface Stores {
   docStore: DocStoreImpl;
   boards: BoardsRepo;
   assets: AssetsRepo;
+  jobs: JobsRepo;
   kind: "pglite" | "postgres";
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -32,6 +34,7 @@ export async function openStores(options: DatabaseOptions): Promise<Stores> {
       docStore: createDocStore(handle.db),
       boards: createBoardsRepo(handle.db),
       assets: createAssetsRepo(handle.db),
+      jobs: createJobsRepo(handle.db),
       kind: "postgres",
       ping: handle.ping,
       close: handle.close,
@@ -48,6 +51,7 @@ export async function openStores(options: DatabaseOptions): Promise<Stores> {
     docStore: remote.proxy<DocStoreImpl>("docStore"),
     boards: remote.proxy<BoardsRepo>("boards"),
     assets: remote.proxy<AssetsRepo>("assets"),
+    jobs: remote.proxy<JobsRepo>("jobs"),
     kind: "pglite",
     ping: () => remote.call("database", "ping", []) as Promise<void>,
     close: remote.close,

@@ -1,10 +1,9 @@
 import express, { type NextFunction, type Request, type Response } from "express";
-import { CloseCode } from "../../collab/index.js";
 import type { AssetInfo, StoredAsset } from "../../db/index.js";
 import { ASSET_ID_PATTERN, type AssetStore } from "../assets/asset-store.js";
 import { ASSET_MEDIA_TYPES, acceptedMediaType, bytesMatchType } from "../assets/media-types.js";
-import type { BoardService, Refusal } from "../boards.js";
-import { boardCredentialCookie } from "../auth/cookies.js";
+import type { BoardService } from "../boards.js";
+import { requireEditor } from "./board-auth.js";
 import { AppError } from "./errors.js";
 import { handle, jsonErrorHandler } from "./json-errors.js";
 import { readRawBody } from "./raw-body.js";
@@ -36,7 +35,7 @@ export function assetRoutes({ assets, boards, maxAssetBytes }: AssetRouteDeps) {
     UPLOAD_PATH,
     handle(async (req, res) => {
       const boardId = req.params.id;
-      await requireEditor(boards, boardId, presentedToken(req, boardId));
+      await requireEditor(boards, req, boardId, "uploading");
       const encoding = req.get("content-encoding");
       if (encoding !== undefined && encoding.trim().toLowerCase() !== "identity") {
         throw new AppError("unsupported_media_type", "Send the file as it is, without a Content-Encoding.");
@@ -90,34 +89,6 @@ export function assetRoutes({ assets, boards, maxAssetBytes }: AssetRouteDeps) {
   });
   router.use(["/assets", UPLOAD_PATH], jsonErrorHandler);
   return router;
-}
-
-/** An edit link token or the owner's: `Authorization: Bearer <token>`, else this browser's cookie for the board. */
-function presentedToken(req: Request, boardId: string): string | null {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(req.get("authorization") ?? "")?.[1];
-  return bearer ?? boardCredentialCookie(req.get("cookie"), boardId) ?? null;
-}
-
-/** The same decision a socket gets, so a link revoked for sockets is revoked for uploads too. */
-async function requireEditor(boards: BoardService, boardId: string, token: string | null) {
-  const access = await boards.authorizeSocket(boardId, token);
-  if ("closeCode" in access) throw refusalError(boardId, access);
-  if (access.role !== "edit") throw new AppError("forbidden", "This is a view link: uploading needs an edit link or the board owner's credential.");
-}
-
-function refusalError(boardId: string, refusal: Refusal): AppError {
-  switch (refusal.closeCode) {
-    case CloseCode.NotFound:
-      return new AppError("not_found", `No board with id "${boardId}".`);
-    case CloseCode.Unauthorized:
-      return new AppError("unauthorized", `Uploading needs an edit link token or the board owner's credential as Authorization: Bearer <token> (${refusal.reason}).`);
-    case CloseCode.Forbidden:
-      return new AppError("forbidden", "This token belongs to another board.");
-    case CloseCode.LinkRevoked:
-      return new AppError("gone", "This link was revoked or rotated; ask the board's owner for the current edit link.");
-    default:
-      return new AppError("internal", `Could not authorize the upload: ${refusal.reason}.`);
-  }
 }
 
 /** How long a refused upload may go on sending before its connection is cut. */

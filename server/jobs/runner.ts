@@ -1,0 +1,228 @@
+import { createHash, randomBytes } from "node:crypto";
+import { EventEmitter } from "node:events";
+import type { JobRow, JobsRepo } from "../../db/index.js";
+import type { RoomManager } from "../../collab/index.js";
+import type { AssetStore } from "../assets/asset-store.js";
+import { AppError } from "../http/errors.js";
+import type { Logger } from "../logger.js";
+import { readNode, type GenNode } from "../nodes/node-record.js";
+import { ProviderError, type Provider } from "../providers/types.js";
+import { upstreamNodes } from "./graph.js";
+import { resolveInput } from "./inputs.js";
+import { outputStore } from "./output-store.js";
+import type { JobQueue, QueuedJob } from "./queue.js";
+import { runWriter } from "./run-writer.js";
+
+export interface RunnerOptions {
+  repo: JobsRepo;
+  rooms: RoomManager;
+  assets: AssetStore;
+  queue: JobQueue;
+  providers: ReadonlyMap<string, Provider>;
+  logger: Logger;
+  timeoutMs: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  maxOutputBytes: number;
+}
+
+interface JobInput {
+  prompt: string;
+  params: Record<string, number | string>;
+  seed: number;
+  dependsOn: string[];
+}
+
+/**
+ * Runs generation jobs: takes a node from the server's copy of the board, runs
+ * what it depends on first, calls its provider with an AbortSignal, stores the
+ * outputs and writes progress and results into the board's `runs` map. The
+ * jobs table is the record of every run; the queue only orders the work.
+ */
+export function createJobRunner(options: RunnerOptions) {
+  const { repo, rooms, queue, providers, logger } = options;
+  const outputs = outputStore(options.assets, options.maxOutputBytes);
+  const inFlight = new Map<string, AbortController>();
+  const ended = new EventEmitter().setMaxListeners(0);
+
+  function providerOf(model: string): Provider {
+    const provider = providers.get(model.split(":")[0]);
+    if (!provider) throw new AppError("bad_request", `Unknown model "${model}".`);
+    const availability = provider.availability();
+    if (!availability.ok) throw new AppError("bad_request", `The ${provider.label} provider is unavailable: ${availability.reason}`);
+    return provider;
+  }
+
+  async function submit(boardId: string, nodeId: string, opts: { force?: boolean; requestId?: string }, planning = new Set<string>()): Promise<{ jobId: string }> {
+    const { room, release } = await rooms.pin(boardId);
+    try {
+      const records = room.doc.getMap<unknown>("records");
+      const node = readNode(records.get(nodeId));
+      if (!node) throw new AppError("not_found", `No generation node "${nodeId}" on this board.`);
+      if (node.kind === "prompt") throw new AppError("bad_request", "Prompt nodes hold text; run the node they feed.");
+      const provider = providerOf(node.model);
+      planning.add(nodeId);
+
+      // Upstream nodes without a result run first; their jobs are queued ahead of this one.
+      const runs = room.doc.getMap<{ get(k: string): unknown }>("runs");
+      const dependsOn: string[] = [];
+      for (const up of upstreamNodes(records, nodeId)) {
+        if (up.kind === "prompt" || planning.has(up.id) || runs.get(up.id)?.get("status") === "succeeded") continue;
+        dependsOn.push((await submit(boardId, up.id, { requestId: opts.requestId }, planning)).jobId);
+      }
+
+      const input: JobInput = { prompt: node.prompt, params: node.params, seed: node.seed, dependsOn };
+      const inputHash = hashInputs(node, upstreamNodes(records, nodeId).map((n) => [n.id, n.prompt, runs.get(n.id)?.get("currentJobId") ?? null]));
+      const job = { id: newJobId(), boardId, nodeId, kind: node.kind, provider: provider.id, model: node.model, input, inputHash, requestId: opts.requestId ?? null };
+      const writer = runWriter(room.doc);
+
+      const previous = !opts.force && dependsOn.length === 0 ? await repo.findReusable(boardId, nodeId, inputHash) : null;
+      if (previous) {
+        await repo.insert({ ...job, status: "succeeded", reusedFrom: previous.id, outputs: previous.outputs, costUsd: 0, finishedAt: new Date() });
+        writer.queued(nodeId, { jobId: job.id, kind: node.kind, provider: provider.id, model: node.model, seed: node.seed });
+        writer.finished(nodeId, job.id, { status: "succeeded", outputs: previous.outputs as never, costUsd: 0, model: node.model, seed: node.seed });
+        return { jobId: job.id };
+      }
+      await repo.insert(job);
+      writer.queued(nodeId, { jobId: job.id, kind: node.kind, provider: provider.id, model: node.model, seed: node.seed });
+      queue.enqueue({ id: job.id, boardId });
+      return { jobId: job.id };
+    } finally {
+      release();
+    }
+  }
+
+  async function execute({ id }: QueuedJob): Promise<void> {
+    const job = await repo.get(id);
+    if (!job || job.status !== "queued" || !(await repo.markRunning(id))) return;
+    const log = logger.child({ jobId: id, boardId: job.boardId, requestId: job.requestId ?? undefined });
+    const { room, release } = await rooms.pin(job.boardId);
+    const writer = runWriter(room.doc);
+    const input = job.input as JobInput;
+    const controller = new AbortController();
+    inFlight.set(id, controller);
+    const timeout = setTimeout(() => controller.abort(new ProviderError(`The job took longer than ${options.timeoutMs} ms.`, true)), options.timeoutMs);
+    try {
+      const failedDependency = await waitForJobs(input.dependsOn);
+      if (failedDependency) return await end(job, writer, { status: "failed", error: `An upstream node did not produce a result (${failedDependency}).` });
+      const node = readNode(room.doc.getMap("records").get(job.nodeId));
+      if (!node) return await end(job, writer, { status: "failed", error: "The node was deleted before its job ran." });
+
+      writer.running(job.nodeId, id);
+      const provider = providerOf(job.model);
+      const generation = await resolveInput(room.doc, { ...node, model: job.model, params: input.params, seed: input.seed }, options.assets);
+      let lastProgressAt = 0;
+      const result = await provider.run(generation, {
+        jobId: id,
+        signal: controller.signal,
+        onProgress: (p) => {
+          // progress is a document write: a few per second is live enough
+          if (Date.now() - lastProgressAt < 100 && p < 1) return;
+          lastProgressAt = Date.now();
+          writer.progress(job.nodeId, id, p);
+        },
+        onText: (delta) => writer.appendText(job.nodeId, id, delta),
+      });
+      const saved = await outputs.save(job.boardId, result.outputs, controller.signal);
+      await end(job, writer, { status: "succeeded", outputs: saved, costUsd: result.costUsd ?? null });
+      log.info({ provider: job.provider, model: job.model, attempts: job.attempts + 1 }, "job succeeded");
+    } catch (error) {
+      const reason = controller.signal.aborted ? controller.signal.reason : error;
+      if (reason instanceof CanceledError) return; // cancel() already wrote the outcome
+      const transient = reason instanceof ProviderError ? reason.transient : false;
+      const message = reason instanceof Error ? reason.message : String(reason);
+      if (transient && job.attempts + 1 < options.maxAttempts) {
+        const delay = backoff(job.attempts, options.retryBaseMs, reason instanceof ProviderError ? reason.options.retryAfterMs : undefined);
+        log.warn({ err: reason, attempt: job.attempts + 1, retryInMs: delay }, "job failed, will retry");
+        await repo.requeue(id, message);
+        writer.queued(job.nodeId, { jobId: id, kind: job.kind, provider: job.provider, model: job.model, seed: input.seed });
+        queue.enqueue({ id, boardId: job.boardId }, delay);
+        return;
+      }
+      log.warn({ err: reason }, "job failed");
+      await end(job, writer, { status: "failed", error: message });
+    } finally {
+      clearTimeout(timeout);
+      inFlight.delete(id);
+      release();
+    }
+  }
+
+  async function end(job: JobRow, writer: ReturnType<typeof runWriter>, result: { status: "succeeded" | "failed" | "canceled"; outputs?: unknown; error?: string; costUsd?: number | null }) {
+    if (await repo.finish(job.id, result)) {
+      const input = job.input as JobInput;
+      writer.finished(job.nodeId, job.id, { ...result, outputs: result.outputs as never, model: job.model, seed: input.seed });
+    }
+    ended.emit(job.id, result.status);
+  }
+
+  /** Resolves when every job has ended; with the id of one that did not succeed, if any. */
+  async function waitForJobs(ids: string[]): Promise<string | null> {
+    for (const id of ids) {
+      const row = await repo.get(id);
+      let status = row?.status;
+      if (status === "queued" || status === "running") status = await new Promise((resolve) => ended.once(id, resolve));
+      if (status !== "succeeded") return id;
+    }
+    return null;
+  }
+
+  return {
+    submit,
+
+    async get(boardId: string, jobId: string): Promise<JobRow> {
+      const job = await repo.get(jobId);
+      if (!job || job.boardId !== boardId) throw new AppError("not_found", `No job "${jobId}" on this board.`);
+      return job;
+    },
+
+    /** Cancels one job: it leaves the queue, or its provider call is aborted. Other jobs are untouched. */
+    async cancel(boardId: string, jobId: string): Promise<JobRow> {
+      const job = await this.get(boardId, jobId);
+      if (job.status !== "queued" && job.status !== "running") return job;
+      queue.remove(jobId);
+      inFlight.get(jobId)?.abort(new CanceledError());
+      const { room, release } = await rooms.pin(boardId);
+      try {
+        await end(job, runWriter(room.doc), { status: "canceled", error: "Canceled." });
+      } finally {
+        release();
+      }
+      return (await repo.get(jobId))!;
+    },
+
+    async start() {
+      const { requeued, failed } = await repo.recover();
+      for (const job of failed) ended.emit(job.id, "failed");
+      for (const job of requeued) queue.enqueue({ id: job.id, boardId: job.boardId });
+      if (requeued.length > 0 || failed.length > 0) logger.info({ requeued: requeued.length, failed: failed.length }, "jobs recovered after restart");
+      queue.start(execute);
+    },
+
+    async stop() {
+      for (const controller of inFlight.values()) controller.abort(new ProviderError("The server is shutting down.", true));
+      await queue.close();
+    },
+  };
+}
+
+export type JobRunner = ReturnType<typeof createJobRunner>;
+
+class CanceledError extends Error {
+  constructor() {
+    super("Canceled.");
+  }
+}
+
+const newJobId = () => `job_${randomBytes(12).toString("base64url")}`;
+
+function hashInputs(node: GenNode, upstream: unknown[]): string {
+  const key = JSON.stringify([node.kind, node.model, node.prompt, Object.entries(node.params).sort(), node.seed, upstream]);
+  return createHash("sha256").update(key).digest("hex");
+}
+
+/** Exponential backoff with full jitter; a provider's Retry-After is a floor. */
+function backoff(attempt: number, baseMs: number, retryAfterMs?: number): number {
+  const jittered = Math.random() * baseMs * 2 ** attempt;
+  return Math.max(retryAfterMs ?? 0, Math.round(jittered));
+}
