@@ -38,6 +38,12 @@ const EnvSchema = z.object({
   // as base64 text, which Postgres limits to 1 GB.
   ASSET_MAX_BYTES: int(1024, 512 * 1024 * 1024).default(10 * 1024 * 1024),
   TLDRAW_LICENSE_KEY: z.string().optional(),
+  JOBS_CONCURRENCY: int(1, 256).default(2),
+  JOB_TIMEOUT_MS: int(1000).default(120_000),
+  JOB_MAX_ATTEMPTS: int(1, 20).default(3),
+  JOB_RETRY_BASE_MS: int(10).default(1000),
+  RUNS_PER_BOARD_PER_MINUTE: int(1).default(120),
+  RUNS_PER_CLIENT_PER_MINUTE: int(1).default(60),
   EMBED_FRAME_ANCESTORS: z
     .string()
     .regex(/^[^;,\r\n]+$/, "must be a space-separated CSP source list, e.g. \"https://a.example https://b.example\" or *")
@@ -70,6 +76,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     maxBodyBytes: e.API_MAX_BODY_BYTES,
     maxAssetBytes: e.ASSET_MAX_BYTES,
+    jobs: {
+      concurrency: e.JOBS_CONCURRENCY,
+      timeoutMs: e.JOB_TIMEOUT_MS,
+      maxAttempts: e.JOB_MAX_ATTEMPTS,
+      retryBaseMs: e.JOB_RETRY_BASE_MS,
+      limits: { perBoardPerMinute: e.RUNS_PER_BOARD_PER_MINUTE, perClientPerMinute: e.RUNS_PER_CLIENT_PER_MINUTE },
+    },
     app: { tldrawLicenseKey: e.TLDRAW_LICENSE_KEY, embedFrameAncestors: e.EMBED_FRAME_ANCESTORS },
     ws: { maxFrameBytes: e.WS_MAX_FRAME_BYTES, heartbeatMs: e.WS_HEARTBEAT_MS },
     rooms: {

@@ -5,6 +5,10 @@ import type { ServerBuild } from "@remix-run/node";
 import { RoomManager } from "../collab/index.js";
 import { openStores } from "../db/index.js";
 import { createAssetStore } from "./assets/asset-store.js";
+import { FairQueue } from "./jobs/fair-queue.js";
+import { createJobRunner } from "./jobs/runner.js";
+import { runRoutes } from "./http/run-routes.js";
+import { providerRegistry } from "./providers/registry.js";
 import { createBoardService } from "./boards.js";
 import type { Config } from "./config.js";
 import { createHttpApp } from "./http/app.js";
@@ -28,6 +32,18 @@ export async function startServer(config: Config, logger: Logger, server: Server
   const rooms = new RoomManager(database.docStore, config.rooms, logger.child({ layer: "collab" }));
   const boards = createBoardService(database.boards, rooms);
   const assets = createAssetStore(database.assets);
+  const runner = createJobRunner({
+    repo: database.jobs,
+    rooms,
+    assets,
+    queue: new FairQueue(config.jobs.concurrency),
+    providers: providerRegistry([]),
+    logger: logger.child({ layer: "jobs" }),
+    timeoutMs: config.jobs.timeoutMs,
+    maxAttempts: config.jobs.maxAttempts,
+    retryBaseMs: config.jobs.retryBaseMs,
+    maxOutputBytes: config.maxAssetBytes,
+  });
   const { remixBuild, publicDir } = paths();
   const build = (await import(pathToFileURL(remixBuild).href)) as ServerBuild;
 
@@ -46,6 +62,7 @@ export async function startServer(config: Config, logger: Logger, server: Server
       isReady: () => ready,
       tldrawLicenseKey: config.app.tldrawLicenseKey,
       embedFrameAncestors: config.app.embedFrameAncestors,
+      apiExtensions: [runRoutes({ boards, rooms, runner, limits: config.jobs.limits })],
     }),
   );
   const sockets = attachWebSockets(server, { rooms, boards, logger, maxFrameBytes: config.ws.maxFrameBytes, heartbeatMs: config.ws.heartbeatMs });
@@ -54,6 +71,7 @@ export async function startServer(config: Config, logger: Logger, server: Server
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());
   });
+  await runner.start();
   ready = true;
   const port = (server.address() as AddressInfo).port;
   // The "listening" line is what supervisors and tests wait for: keep it unless logging is off entirely.
@@ -66,6 +84,7 @@ export async function startServer(config: Config, logger: Logger, server: Server
       ready = false;
       sockets.close();
       server.close();
+      await runner.stop();
       await rooms.shutdown();
       server.closeAllConnections();
       await database.close();

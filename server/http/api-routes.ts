@@ -13,12 +13,13 @@ const LinkKindParam = z.enum(LINK_KINDS, { message: `link kind must be one of ${
 
 interface ApiDeps {
   boards: BoardService;
+  apiExtensions: express.Router[];
   maxBodyBytes: number;
   secureCookies: boolean;
 }
 
 /** The REST API under /api: boards and their share links. */
-export function apiRoutes({ boards, maxBodyBytes, secureCookies }: ApiDeps) {
+export function apiRoutes({ boards, maxBodyBytes, secureCookies, apiExtensions }: ApiDeps) {
   const router = express.Router();
   router.use(requireJsonWhenBodyPresent);
   router.use(express.json({ limit: maxBodyBytes, strict: true }));
@@ -62,6 +63,7 @@ export function apiRoutes({ boards, maxBodyBytes, secureCookies }: ApiDeps) {
     }),
   );
 
+  for (const extension of apiExtensions) router.use(extension);
   router.use((req, _res, next) => next(new AppError("not_found", `No API route ${req.method} ${req.baseUrl}${req.path}.`)));
   router.use(jsonErrorHandler);
   return router;

@@ -24,6 +24,8 @@ interface AppDeps {
   isReady: () => boolean;
   tldrawLicenseKey: string | undefined;
   embedFrameAncestors: string;
+  /** More API routers (runs, nodes), mounted under /api with its JSON parsing and error handling. */
+  apiExtensions: express.Router[];
 }
 
 /** The HTTP side of the process: health, assets, the REST API, static files and the Remix app, in that order. */

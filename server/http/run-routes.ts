@@ -1,0 +1,126 @@
+import express, { type Request, type Response } from "express";
+import { getIndexAbove, type IndexKey } from "@tldraw/utils";
+import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import { z } from "zod";
+import type { RoomManager } from "../../collab/index.js";
+import type { BoardService } from "../boards.js";
+import type { JobRunner } from "../jobs/runner.js";
+import { createNodeRecord, NODE_KINDS } from "../nodes/node-record.js";
+import { requireEditor } from "./board-auth.js";
+import { AppError } from "./errors.js";
+import { handle } from "./json-errors.js";
+import { randomBytes } from "node:crypto";
+
+const Param = z.union([z.number().finite(), z.string().max(200)]);
+const CreateNodeBody = z
+  .object({
+    kind: z.enum(NODE_KINDS),
+    prompt: z.string().max(20_000).optional(),
+    model: z.string().max(200).optional(),
+    params: z.record(z.string().max(64), Param).optional(),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+    x: z.number().finite().optional(),
+    y: z.number().finite().optional(),
+  })
+  .strict();
+const StartRunBody = z.object({ nodeId: z.string().regex(/^shape:[A-Za-z0-9_-]{1,64}$/, "nodeId must be a shape id"), force: z.boolean().optional() }).strict();
+
+interface RunRouteDeps {
+  boards: BoardService;
+  rooms: RoomManager;
+  runner: JobRunner;
+  /** Starting runs is limited per board and per client; the limiters are built here, once. */
+  limits: { perBoardPerMinute: number; perClientPerMinute: number };
+}
+
+/** The scripting API: create nodes, start, read and cancel their runs. Mounted under /api. */
+export function runRoutes({ boards, rooms, runner, limits }: RunRouteDeps) {
+  const router = express.Router();
+  const perBoard = new RateLimiterMemory({ points: limits.perBoardPerMinute, duration: 60 });
+  const perClient = new RateLimiterMemory({ points: limits.perClientPerMinute, duration: 60 });
+
+  router.post(
+    "/boards/:id/nodes",
+    handle(async (req, res) => {
+      await requireEditor(boards, req, req.params.id, "creating nodes");
+      const body = parse(CreateNodeBody, req.body ?? {});
+      const nodeId = `shape:${randomBytes(9).toString("base64url")}`;
+      const { room, release } = await rooms.pin(req.params.id);
+      try {
+        const records = room.doc.getMap<Record<string, unknown>>("records");
+        room.doc.transact(() => {
+          const pageId = ensurePage(records);
+          const top = [...records.values()].filter((r) => r.typeName === "shape" && r.parentId === pageId).map((r) => r.index as IndexKey).sort().pop();
+          const record = createNodeRecord({ id: nodeId, kind: body.kind, parentId: pageId, index: getIndexAbove(top ?? null), x: body.x ?? 0, y: body.y ?? 0, prompt: body.prompt, model: body.model, params: body.params, seed: body.seed });
+          records.set(nodeId, record);
+        });
+      } finally {
+        release();
+      }
+      res.status(201).json({ nodeId });
+    }),
+  );
+
+  router.post(
+    "/boards/:id/runs",
+    handle(async (req, res) => {
+      await requireEditor(boards, req, req.params.id, "starting a run");
+      const body = parse(StartRunBody, req.body ?? {});
+      await consume(res, perBoard, req.params.id, "this board");
+      await consume(res, perClient, clientKey(req), "you");
+      const { jobId } = await runner.submit(req.params.id, body.nodeId, { force: body.force, requestId: req.id });
+      res.status(202).json({ jobId });
+    }),
+  );
+
+  router.get(
+    "/boards/:id/runs/:jobId",
+    handle(async (req, res) => {
+      await requireEditor(boards, req, req.params.id, "reading a run");
+      res.json(publicJob(await runner.get(req.params.id, req.params.jobId)));
+    }),
+  );
+
+  router.delete(
+    "/boards/:id/runs/:jobId",
+    handle(async (req, res) => {
+      await requireEditor(boards, req, req.params.id, "canceling a run");
+      res.json(publicJob(await runner.cancel(req.params.id, req.params.jobId)));
+    }),
+  );
+
+  return router;
+}
+
+/** A fresh board has no page until a browser opens it: scripts get the same default page tldraw would make. */
+function ensurePage(records: { get(k: string): Record<string, unknown> | undefined; set(k: string, v: Record<string, unknown>): void; values(): IterableIterator<Record<string, unknown>> }): string {
+  const page = [...records.values()].filter((r) => r.typeName === "page").sort((a, b) => String(a.index).localeCompare(String(b.index)))[0];
+  if (page) return page.id as string;
+  if (!records.get("document:document")) records.set("document:document", { id: "document:document", typeName: "document", gridSize: 10, name: "", meta: {} });
+  records.set("page:page", { id: "page:page", typeName: "page", name: "Page 1", index: "a1", meta: {} });
+  return "page:page";
+}
+
+function publicJob(job: Awaited<ReturnType<JobRunner["get"]>>) {
+  const { inputHash: _hash, ...rest } = job;
+  return rest;
+}
+
+const clientKey = (req: Request) => req.get("authorization") ?? req.ip ?? "unknown";
+
+async function consume(res: Response, limiter: RateLimiterMemory, key: string, who: string) {
+  try {
+    await limiter.consume(key);
+  } catch (rejection) {
+    if (!(rejection instanceof RateLimiterRes)) throw rejection;
+    const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+    res.setHeader("Retry-After", String(seconds));
+    throw new AppError("rate_limited", `Too many runs started by ${who}; try again in ${seconds} s.`);
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new AppError("bad_request", parsed.error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; "));
+}
