@@ -44,6 +44,7 @@ const EnvSchema = z.object({
   JOB_RETRY_BASE_MS: int(10).default(1000),
   RUNS_PER_BOARD_PER_MINUTE: int(1).default(120),
   RUNS_PER_CLIENT_PER_MINUTE: int(1).default(60),
+  LOCAL_TOKEN_DELAY_MS: int(0, 10_000).default(15),
   EMBED_FRAME_ANCESTORS: z
     .string()
     .regex(/^[^;,\r\n]+$/, "must be a space-separated CSP source list, e.g. \"https://a.example https://b.example\" or *")
@@ -81,6 +82,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeoutMs: e.JOB_TIMEOUT_MS,
       maxAttempts: e.JOB_MAX_ATTEMPTS,
       retryBaseMs: e.JOB_RETRY_BASE_MS,
+      localTokenDelayMs: e.LOCAL_TOKEN_DELAY_MS,
       limits: { perBoardPerMinute: e.RUNS_PER_BOARD_PER_MINUTE, perClientPerMinute: e.RUNS_PER_CLIENT_PER_MINUTE },
     },
     app: { tldrawLicenseKey: e.TLDRAW_LICENSE_KEY, embedFrameAncestors: e.EMBED_FRAME_ANCESTORS },

@@ -9,6 +9,7 @@ import { FairQueue } from "./jobs/fair-queue.js";
 import { createJobRunner } from "./jobs/runner.js";
 import { runRoutes } from "./http/run-routes.js";
 import { providerRegistry } from "./providers/registry.js";
+import { createLocalProvider } from "./providers/local/index.js";
 import { createBoardService } from "./boards.js";
 import type { Config } from "./config.js";
 import { createHttpApp } from "./http/app.js";
@@ -37,7 +38,7 @@ export async function startServer(config: Config, logger: Logger, server: Server
     rooms,
     assets,
     queue: new FairQueue(config.jobs.concurrency),
-    providers: providerRegistry([]),
+    providers: providerRegistry([createLocalProvider({ tokenDelayMs: config.jobs.localTokenDelayMs })]),
     logger: logger.child({ layer: "jobs" }),
     timeoutMs: config.jobs.timeoutMs,
     maxAttempts: config.jobs.maxAttempts,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import * as Y from "yjs";
-import { connect, createBoard, eventually, tokenOf, whenSynced, type Client } from "./helpers/clients.js";
+import { connect, createBoard, eventually, sleep, tokenOf, whenSynced, type Client } from "./helpers/clients.js";
 import { spawnServer, type ServerProcess } from "./helpers/server-process.js";
 import { freshStorage, type TestStorage } from "./helpers/storage.js";
 
@@ -35,6 +35,8 @@ test("a job running when the server is killed is re-queued once and writes one r
   await whenSynced(watcher);
   const run = () => watcher.doc.getMap<Y.Map<unknown>>("runs").get(nodeId);
   await eventually(() => (run()?.get("text") as Y.Text | undefined)?.length! > 0, "the job is streaming");
+  await sleep(1200); // what arrived over a second before the kill is durable
+  assert.equal(run()?.get("status"), "running", "the job is still running when the server dies");
 
   await server.kill9();
   watcher.destroy();

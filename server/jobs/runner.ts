@@ -6,7 +6,8 @@ import type { AssetStore } from "../assets/asset-store.js";
 import { AppError } from "../http/errors.js";
 import type { Logger } from "../logger.js";
 import { readNode, type GenNode } from "../nodes/node-record.js";
-import { ProviderError, type Provider } from "../providers/types.js";
+import { ParamsError, validateParams } from "../providers/params.js";
+import { ProviderError, type ModelInfo, type Provider } from "../providers/types.js";
 import { upstreamNodes } from "./graph.js";
 import { resolveInput } from "./inputs.js";
 import { outputStore } from "./output-store.js";
@@ -53,6 +54,31 @@ export function createJobRunner(options: RunnerOptions) {
     return provider;
   }
 
+  /** Model lists may cost a request (remote providers): kept for a minute. */
+  const modelLists = new Map<string, { at: number; models: Promise<ModelInfo[]> }>();
+  async function modelInfo(provider: Provider, model: string): Promise<ModelInfo> {
+    let cached = modelLists.get(provider.id);
+    if (!cached || Date.now() - cached.at > 60_000) {
+      cached = { at: Date.now(), models: provider.models() };
+      modelLists.set(provider.id, cached);
+      cached.models.catch(() => modelLists.delete(provider.id));
+    }
+    const info = (await cached.models).find((m) => m.id === model);
+    if (!info) throw new AppError("bad_request", `The ${provider.label} provider has no model "${model}".`);
+    return info;
+  }
+
+  /** The node's params for its model: names the model does not take are dropped (left over from another model), the rest validated. */
+  function paramsFor(info: ModelInfo, raw: Record<string, number | string>) {
+    const known = new Set(info.params.map((p) => p.name));
+    try {
+      return validateParams(info, Object.fromEntries(Object.entries(raw).filter(([name]) => known.has(name))));
+    } catch (error) {
+      if (error instanceof ParamsError) throw new AppError("bad_request", error.message);
+      throw error;
+    }
+  }
+
   async function submit(boardId: string, nodeId: string, opts: { force?: boolean; requestId?: string }, planning = new Set<string>()): Promise<{ jobId: string }> {
     const { room, release } = await rooms.pin(boardId);
     try {
@@ -61,6 +87,9 @@ export function createJobRunner(options: RunnerOptions) {
       if (!node) throw new AppError("not_found", `No generation node "${nodeId}" on this board.`);
       if (node.kind === "prompt") throw new AppError("bad_request", "Prompt nodes hold text; run the node they feed.");
       const provider = providerOf(node.model);
+      const info = await modelInfo(provider, node.model);
+      if (info.kind !== node.kind) throw new AppError("bad_request", `${node.model} makes ${info.kind}, not ${node.kind}.`);
+      const params = paramsFor(info, node.params);
       planning.add(nodeId);
 
       // Upstream nodes without a result run first; their jobs are queued ahead of this one.
@@ -71,8 +100,8 @@ export function createJobRunner(options: RunnerOptions) {
         dependsOn.push((await submit(boardId, up.id, { requestId: opts.requestId }, planning)).jobId);
       }
 
-      const input: JobInput = { prompt: node.prompt, params: node.params, seed: node.seed, dependsOn };
-      const inputHash = hashInputs(node, upstreamNodes(records, nodeId).map((n) => [n.id, n.prompt, runs.get(n.id)?.get("currentJobId") ?? null]));
+      const input: JobInput = { prompt: node.prompt, params, seed: node.seed, dependsOn };
+      const inputHash = hashInputs({ ...node, params }, upstreamNodes(records, nodeId).map((n) => [n.id, n.prompt, runs.get(n.id)?.get("currentJobId") ?? null]));
       const job = { id: newJobId(), boardId, nodeId, kind: node.kind, provider: provider.id, model: node.model, input, inputHash, requestId: opts.requestId ?? null };
       const writer = runWriter(room.doc);
 
