@@ -28,3 +28,37 @@ test("every bad variable is named, with the value it had", () => {
     assert.match(err.message, /DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/);
   }
 });
+
+test("provider settings: defaults, lists, and what makes each provider unavailable is left to the provider", () => {
+  const { openai, replicate } = loadConfig({}).providers;
+  assert.deepEqual(openai, { baseUrl: "https://api.openai.com/v1", apiKey: undefined, textModels: undefined, imageModels: undefined });
+  assert.equal(replicate.baseUrl, "https://api.replicate.com/v1");
+  assert.equal(replicate.apiToken, undefined);
+
+  const configured = loadConfig({
+    OPENAI_BASE_URL: "http://127.0.0.1:11434/v1",
+    OPENAI_TEXT_MODELS: "llama3.2:3b, qwen2.5 ,",
+    REPLICATE_API_TOKEN: "r8_x",
+    REPLICATE_WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    REPLICATE_MODELS: `image:black-forest-labs/flux-schnell,speech:someone/tts:${"0".repeat(64)}`,
+    PUBLIC_URL: "https://genboard.example",
+  }).providers;
+  assert.deepEqual(configured.openai.textModels, ["llama3.2:3b", "qwen2.5"]);
+  assert.equal(configured.replicate.publicUrl, "https://genboard.example");
+  assert.deepEqual(configured.replicate.models, ["image:black-forest-labs/flux-schnell", `speech:someone/tts:${"0".repeat(64)}`]);
+});
+
+test("bad provider settings are named", () => {
+  try {
+    loadConfig({ OPENAI_BASE_URL: "localhost:11434", REPLICATE_WEBHOOK_SECRET: "hunter2", REPLICATE_MODELS: "flux-schnell", OPENAI_IMAGE_MODELS: " , " });
+    assert.fail("should throw");
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    const names = err.problems.map((p) => p.split(":")[0]).sort();
+    assert.deepEqual(names, ["OPENAI_BASE_URL", "OPENAI_IMAGE_MODELS", "REPLICATE_MODELS", "REPLICATE_WEBHOOK_SECRET"]);
+    assert.match(err.message, /REPLICATE_WEBHOOK_SECRET: must be the whsec_/);
+    // A secret, even a wrong one, is never echoed into the logs.
+    assert.doesNotMatch(err.message, /hunter2/);
+    assert.match(err.message, /\(got a value of 7 characters, not shown\)/);
+  }
+});

@@ -1,5 +1,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import type { OpenAIConfig } from "./providers/openai/endpoint.js";
+import type { ReplicateConfig } from "./providers/replicate/provider.js";
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce
@@ -7,6 +9,18 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
     .int("must be a whole number")
     .min(min, `must be at least ${min}`)
     .max(max, `must be at most ${max}`);
+
+/** `a, b,c` → ["a", "b", "c"]; each entry must match `entry`. One issue per variable, naming the bad entries. */
+const list = (entry: RegExp, message: string) =>
+  z.string().transform((value, ctx) => {
+    const items = value.split(",").map((item) => item.trim()).filter(Boolean);
+    const bad = items.filter((item) => !entry.test(item));
+    if (items.length === 0) ctx.addIssue({ code: "custom", message: "must name at least one model" });
+    else if (bad.length) ctx.addIssue({ code: "custom", message: `${message}; not: ${bad.join(", ")}` });
+    return items;
+  });
+
+const httpUrl = () => z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" });
 
 /**
  * Every setting the server reads from the environment, parsed once at start-up.
@@ -49,6 +63,21 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[^;,\r\n]+$/, "must be a space-separated CSP source list, e.g. \"https://a.example https://b.example\" or *")
     .default("*"),
+  OPENAI_BASE_URL: httpUrl().default("https://api.openai.com/v1"),
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_TEXT_MODELS: list(/^[^\s,]+$/, "must be a comma-separated list of model names").optional(),
+  OPENAI_IMAGE_MODELS: list(/^[^\s,]+$/, "must be a comma-separated list of model names").optional(),
+  REPLICATE_API_TOKEN: z.string().optional(),
+  REPLICATE_BASE_URL: httpUrl().default("https://api.replicate.com/v1"),
+  REPLICATE_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, "must be the whsec_… signing secret from Replicate (GET /v1/webhooks/default/secret)")
+    .optional(),
+  // Same pattern as MODEL_ENTRY in server/providers/replicate/models.ts.
+  REPLICATE_MODELS: list(
+    /^(image|text|speech|video):[\w.-]+\/[\w.-]+(:[0-9a-f]{64})?$/,
+    "entries must look like image:owner/name or image:owner/name:<64-hex version>",
+  ).optional(),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -60,12 +89,16 @@ export class ConfigError extends Error {
   }
 }
 
+/** The offending value, except for secrets: start-up errors end up in logs. */
+const shown = (name: string, value: string | undefined) =>
+  /KEY|TOKEN|SECRET/.test(name) && value !== undefined ? `a value of ${value.length} characters, not shown` : JSON.stringify(value);
+
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
   // Empty variables count as unset, so `FOO= npm start` means "use the default".
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
   const parsed = EnvSchema.safeParse(present);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`));
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message} (got ${shown(String(i.path[0]), env[String(i.path[0])])})`));
   }
   const e = parsed.data;
   return {
@@ -86,6 +119,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       limits: { perBoardPerMinute: e.RUNS_PER_BOARD_PER_MINUTE, perClientPerMinute: e.RUNS_PER_CLIENT_PER_MINUTE },
     },
     app: { tldrawLicenseKey: e.TLDRAW_LICENSE_KEY, embedFrameAncestors: e.EMBED_FRAME_ANCESTORS },
+    providers: {
+      openai: {
+        baseUrl: e.OPENAI_BASE_URL,
+        apiKey: e.OPENAI_API_KEY,
+        textModels: e.OPENAI_TEXT_MODELS,
+        imageModels: e.OPENAI_IMAGE_MODELS,
+      } satisfies OpenAIConfig,
+      replicate: {
+        apiToken: e.REPLICATE_API_TOKEN,
+        baseUrl: e.REPLICATE_BASE_URL,
+        webhookSecret: e.REPLICATE_WEBHOOK_SECRET,
+        publicUrl: e.PUBLIC_URL,
+        models: e.REPLICATE_MODELS,
+      } satisfies ReplicateConfig,
+    },
     ws: { maxFrameBytes: e.WS_MAX_FRAME_BYTES, heartbeatMs: e.WS_HEARTBEAT_MS },
     rooms: {
       connection: {
