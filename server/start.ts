@@ -10,6 +10,8 @@ import { createJobRunner } from "./jobs/runner.js";
 import { runRoutes } from "./http/run-routes.js";
 import { providerRegistry } from "./providers/registry.js";
 import { createLocalProvider } from "./providers/local/index.js";
+import { createOpenAIProvider } from "./providers/openai/index.js";
+import { createReplicateProvider } from "./providers/replicate/index.js";
 import { createBoardService } from "./boards.js";
 import type { Config } from "./config.js";
 import { createHttpApp } from "./http/app.js";
@@ -33,12 +35,18 @@ export async function startServer(config: Config, logger: Logger, server: Server
   const rooms = new RoomManager(database.docStore, config.rooms, logger.child({ layer: "collab" }));
   const boards = createBoardService(database.boards, rooms);
   const assets = createAssetStore(database.assets);
+  const replicate = createReplicateProvider(config.providers.replicate, { logger: logger.child({ provider: "replicate" }) });
+  const providers = providerRegistry([
+    createLocalProvider({ tokenDelayMs: config.jobs.localTokenDelayMs }),
+    createOpenAIProvider(config.providers.openai),
+    replicate,
+  ]);
   const runner = createJobRunner({
     repo: database.jobs,
     rooms,
     assets,
     queue: new FairQueue(config.jobs.concurrency),
-    providers: providerRegistry([createLocalProvider({ tokenDelayMs: config.jobs.localTokenDelayMs })]),
+    providers,
     logger: logger.child({ layer: "jobs" }),
     timeoutMs: config.jobs.timeoutMs,
     maxAttempts: config.jobs.maxAttempts,
@@ -64,6 +72,7 @@ export async function startServer(config: Config, logger: Logger, server: Server
       tldrawLicenseKey: config.app.tldrawLicenseKey,
       embedFrameAncestors: config.app.embedFrameAncestors,
       apiExtensions: [runRoutes({ boards, rooms, runner, limits: config.jobs.limits })],
+      replicate,
     }),
   );
   const sockets = attachWebSockets(server, { rooms, boards, logger, maxFrameBytes: config.ws.maxFrameBytes, heartbeatMs: config.ws.heartbeatMs });

@@ -154,6 +154,18 @@ describe("runs through the scripting API", () => {
     assert.equal(reader.doc.getMap<Y.Map<unknown>>("runs").get(nodeId)?.get("status"), "succeeded");
   });
 
+  test("GET /api/models lists models per provider, and why a provider is unavailable", async () => {
+    const res = await fetch(`${server.http}/api/models`);
+    assert.equal(res.status, 200);
+    const { providers } = (await res.json()) as { providers: Array<{ id: string; available: boolean; reason?: string; models: Array<{ id: string; kind: string }> }> };
+    const local = providers.find((p) => p.id === "local")!;
+    assert.equal(local.available, true);
+    assert.deepEqual(local.models.map((m) => m.kind).sort(), ["image", "speech", "text", "video"]);
+    const openai = providers.find((p) => p.id === "openai")!;
+    assert.deepEqual([openai.available, /OPENAI_API_KEY/.test(openai.reason ?? "")], [false, true]);
+    assert.equal(providers.find((p) => p.id === "replicate")!.available, false);
+  });
+
   test("bad requests get clear errors", async () => {
     const nodeId = await createNode({ kind: "image", prompt: "x" });
     assert.equal((await api("/runs", { method: "POST", body: JSON.stringify({ nodeId: "shape:nope" }) })).status, 404);

@@ -11,6 +11,8 @@ import { httpCompression } from "./compress.js";
 import { requestContext } from "./request-context.js";
 import type { GenboardLoadContext } from "./load-context.js";
 import { findCanvasChunks } from "./canvas-preload.js";
+import type { ReplicateProvider } from "../providers/replicate/index.js";
+import { webhookRoutes } from "./webhook-routes.js";
 
 interface AppDeps {
   logger: Logger;
@@ -26,6 +28,8 @@ interface AppDeps {
   embedFrameAncestors: string;
   /** More API routers (runs, nodes), mounted under /api with its JSON parsing and error handling. */
   apiExtensions: express.Router[];
+  /** Replicate's webhooks complete its runs; the route shares the provider's registry. */
+  replicate: ReplicateProvider;
 }
 
 /** The HTTP side of the process: health, assets, the REST API, static files and the Remix app, in that order. */
@@ -44,6 +48,8 @@ export function createHttpApp(deps: AppDeps) {
 
   // Before the JSON API: an upload's body is the raw file, which the API's JSON gate refuses.
   app.use(assetRoutes(deps));
+  // Before the JSON API: a webhook's signature covers its raw body.
+  app.use(webhookRoutes({ replicate: deps.replicate, logger: deps.logger }));
   app.use("/api", apiRoutes(deps));
 
   // Remix fingerprints everything under /build, so it can be cached forever.

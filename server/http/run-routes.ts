@@ -39,6 +39,13 @@ export function runRoutes({ boards, rooms, runner, limits }: RunRouteDeps) {
   const perBoard = new RateLimiterMemory({ points: limits.perBoardPerMinute, duration: 60 });
   const perClient = new RateLimiterMemory({ points: limits.perClientPerMinute, duration: 60 });
 
+  router.get(
+    "/models",
+    handle(async (_req, res) => {
+      res.json(await runner.models());
+    }),
+  );
+
   router.post(
     "/boards/:id/nodes",
     handle(async (req, res) => {

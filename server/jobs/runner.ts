@@ -56,14 +56,18 @@ export function createJobRunner(options: RunnerOptions) {
 
   /** Model lists may cost a request (remote providers): kept for a minute. */
   const modelLists = new Map<string, { at: number; models: Promise<ModelInfo[]> }>();
-  async function modelInfo(provider: Provider, model: string): Promise<ModelInfo> {
+  function modelInfoList(provider: Provider): Promise<ModelInfo[]> {
     let cached = modelLists.get(provider.id);
     if (!cached || Date.now() - cached.at > 60_000) {
       cached = { at: Date.now(), models: provider.models() };
       modelLists.set(provider.id, cached);
       cached.models.catch(() => modelLists.delete(provider.id));
     }
-    const info = (await cached.models).find((m) => m.id === model);
+    return cached.models;
+  }
+
+  async function modelInfo(provider: Provider, model: string): Promise<ModelInfo> {
+    const info = (await modelInfoList(provider)).find((m) => m.id === model);
     if (!info) throw new AppError("bad_request", `The ${provider.label} provider has no model "${model}".`);
     return info;
   }
@@ -198,6 +202,24 @@ export function createJobRunner(options: RunnerOptions) {
 
   return {
     submit,
+
+    /** Every provider's models by node kind, with the reason a provider cannot run (lists cached for a minute). */
+    async models() {
+      const entries = await Promise.all(
+        [...providers.values()].map(async (provider) => {
+          const availability = provider.availability();
+          let models: ModelInfo[] = [];
+          try {
+            // an unavailable provider is not asked (listing may be a request to a server we cannot use)
+            if (availability.ok) models = await modelInfoList(provider);
+          } catch (error) {
+            logger.warn({ err: error, provider: provider.id }, "listing models failed");
+          }
+          return { id: provider.id, label: provider.label, available: availability.ok, reason: availability.ok ? undefined : availability.reason, models };
+        }),
+      );
+      return { providers: entries };
+    },
 
     async get(boardId: string, jobId: string): Promise<JobRow> {
       const job = await repo.get(jobId);
