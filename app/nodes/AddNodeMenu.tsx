@@ -1,0 +1,33 @@
+import { createShapeId, useEditor, useValue } from "tldraw";
+import { defaultNodeProps, NODE_KINDS, NODE_SIZE, nodeShapeType, type NodeKind } from "./node-format";
+
+const LABEL: Record<NodeKind, string> = { prompt: "Prompt", image: "Image", text: "Text", speech: "Speech", video: "Video" };
+
+/** "Add node" in the share zone: a node of the chosen kind in the middle of the viewport, selected. Editors only. */
+export function AddNodeMenu() {
+  const editor = useEditor();
+  const readonly = useValue("readonly", () => editor.getIsReadonly(), [editor]);
+  if (readonly) return null;
+
+  const add = (kind: NodeKind) => {
+    const { w, h } = NODE_SIZE[kind];
+    const center = editor.getViewportPageBounds().center;
+    const id = createShapeId();
+    editor.createShape({ id, type: nodeShapeType(kind), x: center.x - w / 2, y: center.y - h / 2, props: defaultNodeProps(kind) });
+    editor.select(id);
+  };
+
+  // A native <select>: its list opens above tldraw's panels, which a menu inside the share zone cannot.
+  return (
+    <select className="gb-add-node" data-testid="add-node" aria-label="Add node" value="" onChange={(e) => e.target.value && add(e.target.value as NodeKind)}>
+      <option value="" disabled>
+        Add node
+      </option>
+      {NODE_KINDS.map((kind) => (
+        <option key={kind} value={kind}>
+          {LABEL[kind]}
+        </option>
+      ))}
+    </select>
+  );
+}
