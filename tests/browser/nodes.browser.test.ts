@@ -164,4 +164,57 @@ describe("generation nodes in the browser", () => {
 
     for (const log of [alice.errors, bob.errors, embedErrors]) log.assertNone();
   });
+
+  test("speech and video outputs play, outputs can be placed on the canvas, and viewers only look", async () => {
+    const alice = await openPage(await ownerContext(browser, server, board, { viewport }), `${server.http}/b/${board.id}`);
+    const a = alice.page;
+    // Zoomed out, with a second row for these nodes below the first test's.
+    const overview = () => void (window as any).editor.setCamera({ x: 0, y: 0, z: 0.55 });
+    await a.evaluate(overview);
+
+    // The model picker lists this kind's models; providers without settings are there, disabled, with their reason.
+    const speechId = await addNode(a, "speech", -500);
+    const picker = card(a, speechId).locator('[data-testid="node-model"]');
+    assert.equal(await picker.inputValue(), "local:espeak");
+    const disabledGroups = await picker.locator("optgroup[disabled]").evaluateAll((groups) => groups.map((g) => g.textContent ?? ""));
+    assert.ok(disabledGroups.length > 0 && disabledGroups.every((text) => text.length > 0), `unavailable providers are listed with a reason: ${disabledGroups.join(" | ")}`);
+    await card(a, speechId).locator('[data-testid="node-prompt"]').fill("hello there");
+    await card(a, speechId).locator('[data-testid="node-run"]').click();
+    const audio = card(a, speechId).locator('[data-testid="node-audio"]');
+    await audio.waitFor({ timeout: SLOW });
+    assert.match((await audio.getAttribute("src")) ?? "", /^\/assets\//);
+    assert.equal(await audio.getAttribute("controls"), "");
+
+    // The local video model makes a GIF: shown as an image, and placed on the canvas as an ordinary image shape.
+    const videoId = await addNode(a, "video", 0);
+    await card(a, videoId).locator('[data-testid="node-prompt"]').fill("waves");
+    await card(a, videoId).locator('[data-testid="node-run"]').click();
+    const gif = card(a, videoId).locator('[data-testid="node-image"]');
+    await gif.waitFor({ timeout: SLOW });
+    const gifSrc = (await gif.getAttribute("src")) ?? "";
+    assert.match(gifSrc, /^\/assets\//);
+    await card(a, videoId).locator('[data-testid="node-place"]').click();
+    const placed = await a.evaluate(pageScript((src) => {
+      const editor = (window as any).editor;
+      return editor.getCurrentPageShapes().filter((s: any) => s.type === "image").map((s: any) => editor.getAsset(s.props.assetId)?.props.src).filter((s: string) => s === src).length;
+    }, gifSrc));
+    assert.equal(placed, 1, "one image shape showing the output");
+
+    // A prompt node is just its text.
+    const promptId = await addNode(a, "prompt", 500);
+    assert.equal(await card(a, promptId).locator('[data-testid="node-prompt"]').count(), 1);
+    assert.equal(await card(a, promptId).locator('[data-testid="node-run"], [data-testid="node-model"]').count(), 0);
+
+    // A viewer sees the cards, without controls, and cannot type.
+    const viewer = await openPage(await personContext(browser, "Vera", "#2f9e44", { viewport }), `${server.http}${board.links.view}`);
+    const v = viewer.page;
+    await v.evaluate(overview);
+    await card(v, videoId).locator('[data-testid="node-image"]').waitFor({ timeout: SLOW });
+    assert.equal(await v.locator('[data-testid="add-node"]').count(), 0, "viewers cannot add nodes");
+    assert.equal(await card(v, speechId).locator('[data-testid="node-run"], [data-testid="node-rerun"], [data-testid="node-place"]').count(), 0);
+    assert.equal(await card(v, speechId).locator('[data-testid="node-prompt"]').getAttribute("readonly"), "");
+    assert.equal(await card(v, speechId).locator('[data-testid="node-model"]').isDisabled(), true);
+
+    for (const log of [alice.errors, viewer.errors]) log.assertNone();
+  });
 });
