@@ -12,8 +12,13 @@ export function AddNodeMenu() {
   const add = (kind: NodeKind) => {
     const { w, h } = NODE_SIZE[kind];
     const center = editor.getViewportPageBounds().center;
+    // Nodes added one after another cascade instead of hiding each other exactly.
+    const taken = new Set(editor.getCurrentPageShapes().map((s) => `${Math.round(s.x)},${Math.round(s.y)}`));
+    let x = Math.round(center.x - w / 2);
+    let y = Math.round(center.y - h / 2);
+    while (taken.has(`${x},${y}`)) [x, y] = [x + 24, y + 24];
     const id = createShapeId();
-    editor.createShape({ id, type: nodeShapeType(kind), x: center.x - w / 2, y: center.y - h / 2, props: defaultNodeProps(kind) });
+    editor.createShape({ id, type: nodeShapeType(kind), x, y, props: defaultNodeProps(kind) });
     editor.select(id);
   };
 
