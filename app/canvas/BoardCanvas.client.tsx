@@ -3,6 +3,7 @@ import { useEffect, useMemo, useState } from "react";
 import { DefaultPeopleMenu, Tldraw, useTldrawCurrentUser, useValue, type Editor, type TLComponents } from "tldraw";
 import { BoardSkeleton } from "../components/BoardSkeleton";
 import { assetUrls } from "./asset-urls";
+import { AddNodeMenu, NodeBoardContext, nodeShapeUtils, type NodeBoard } from "../nodes";
 import { openBoardSession, type BoardSession } from "./board-session";
 import { registerOfflinePages } from "./offline-pages";
 import type { CanvasProps } from "./canvas-props";
@@ -24,13 +25,17 @@ export default function BoardCanvas(props: CanvasProps) {
     setUserPreferences: (prefs) => updateLocalUser({ name: prefs.name ?? localUser.get().name, color: prefs.color ?? localUser.get().color, named: true }),
   });
   const components = useMemo(() => chrome(props), [props.boardId, props.role, props.isOwner, props.embed, props.ownLink]);
+  const nodeBoard = useMemo<NodeBoard | null>(
+    () => (session ? { doc: session.doc, boardId: props.boardId, token: props.token, canEdit: props.role === "edit" } : null),
+    [session, props.boardId, props.token, props.role],
+  );
 
   useEffect(() => {
     if (!props.embed) registerOfflinePages();
   }, [props.embed]);
 
   if (connection?.kind === "refused") return <RefusedOverlay code={connection.code} embed={props.embed} onGone={() => session?.forgetOfflineCopy()} />;
-  if (!session || !ready) return <BoardSkeleton title={props.title} status={connection?.kind === "reconnecting" ? "Reconnecting…" : undefined} />;
+  if (!session || !ready || !nodeBoard) return <BoardSkeleton title={props.title} status={connection?.kind === "reconnecting" ? "Reconnecting…" : undefined} />;
 
   const onMount = (editor: Editor) => {
     skipEagerFontLoading(editor);
@@ -40,8 +45,10 @@ export default function BoardCanvas(props: CanvasProps) {
 
   return (
     <SessionContext.Provider value={session}>
-      <Tldraw store={session.store} user={user} assetUrls={assetUrls} licenseKey={props.licenseKey} components={components} onMount={onMount} />
-      {!props.embed && <NamePrompt />}
+      <NodeBoardContext.Provider value={nodeBoard}>
+        <Tldraw store={session.store} shapeUtils={nodeShapeUtils} user={user} assetUrls={assetUrls} licenseKey={props.licenseKey} components={components} onMount={onMount} />
+        {!props.embed && <NamePrompt />}
+      </NodeBoardContext.Provider>
     </SessionContext.Provider>
   );
 }
@@ -83,6 +90,7 @@ function chrome(props: CanvasProps): TLComponents {
       <div className="tlui-share-zone gb-share-zone" draggable={false}>
         <ConnectionBadge />
         <DefaultPeopleMenu />
+        <AddNodeMenu />
         <ShareButton boardId={props.boardId} isOwner={props.isOwner} ownLink={props.ownLink} role={props.role} />
       </div>
     ),

@@ -1,5 +1,6 @@
 import { atom, computed, createTLStore, defaultBindingUtils, defaultShapeUtils, type TLStore } from "tldraw";
 import { IndexeddbPersistence } from "y-indexeddb";
+import { nodeShapeUtils } from "../nodes";
 import * as Y from "yjs";
 import { uploadingAssetStore } from "./asset-store";
 import { connectBoard, type ConnectionState } from "./connection";
@@ -19,6 +20,9 @@ export interface BoardSessionOptions {
 
 export type BoardSession = ReturnType<typeof openBoardSession>;
 
+/** tldraw's shapes and the generation nodes; the store and <Tldraw shapeUtils> must get the same list. */
+export const canvasShapeUtils = [...defaultShapeUtils, ...nodeShapeUtils];
+
 /** How long a board with a local copy waits for the server before showing that copy. */
 const LOCAL_FIRST_WAIT_MS = 1500;
 
@@ -32,7 +36,7 @@ export function openBoardSession(options: BoardSessionOptions) {
   const doc = new Y.Doc();
   const connection = atom<ConnectionState>("connection", { kind: "connecting" });
   const store: TLStore = createTLStore({
-    shapeUtils: defaultShapeUtils,
+    shapeUtils: canvasShapeUtils,
     bindingUtils: defaultBindingUtils,
     assets: uploadingAssetStore(options.boardId, options.token),
     collaboration: {
