@@ -114,3 +114,64 @@ describe("queued jobs", () => {
     assert.ok(!trail.seen.includes("running"), `trail: ${trail.seen.join(" → ")}`);
   });
 });
+
+/**
+ * A job that waits for its upstream node holds a slot and is already
+ * `running` in the jobs table, but not yet on the canvas: canceling it then
+ * must stay canceled when the upstream job ends.
+ */
+describe("a job waiting for its upstream node", () => {
+  let storage: TestStorage;
+  let server: ServerProcess;
+  let board: CreatedBoard;
+  let edit: string;
+  let watcher: Client;
+
+  before(async () => {
+    storage = await freshStorage();
+    server = await spawnServer(storage, { JOBS_CONCURRENCY: "2", LOCAL_TOKEN_DELAY_MS: "20" });
+    board = await createBoard(server);
+    edit = tokenOf(board.links.edit);
+    watcher = connect(server, board.id, edit);
+    await whenSynced(watcher);
+  });
+  after(async () => {
+    watcher?.destroy();
+    await server?.stop();
+    await storage?.cleanup();
+  });
+
+  test("canceled while waiting: stays canceled once the upstream job finishes", async () => {
+    const api = (path: string, init: RequestInit = {}) =>
+      fetch(`${server.http}/api/boards/${board.id}${path}`, { ...init, headers: { "content-type": "application/json", authorization: `Bearer ${edit}` } });
+    const post = async (path: string, body: unknown) => (await (await api(path, { method: "POST", body: JSON.stringify(body) })).json()) as Record<string, string>;
+    const statusOf = (nodeId: string) => watcher.doc.getMap<Y.Map<unknown>>("runs").get(nodeId)?.get("status");
+
+    const { nodeId: up } = await post("/nodes", { kind: "text", prompt: "Write three sentences.", params: { maxTokens: 60 } });
+    const { nodeId: down } = await post("/nodes", { kind: "text", prompt: "Now summarise.", params: { maxTokens: 10 } });
+    await eventually(() => watcher.records.has(up) && watcher.records.has(down), "nodes reach the watcher");
+    watcher.doc.transact(() => {
+      watcher.records.set("binding:w1-start", { id: "binding:w1-start", typeName: "binding", type: "arrow", fromId: "shape:w1", toId: up, props: { terminal: "start" }, meta: {} });
+      watcher.records.set("binding:w1-end", { id: "binding:w1-end", typeName: "binding", type: "arrow", fromId: "shape:w1", toId: down, props: { terminal: "end" }, meta: {} });
+    });
+    await sleep(200);
+    const { jobId } = await post("/runs", { nodeId: down });
+    await eventually(() => statusOf(up) === "running", "the upstream job runs");
+    await eventually(async () => ((await (await api(`/runs/${jobId}`)).json()) as { status: string }).status === "running", "the downstream job waits in its slot");
+    assert.equal(statusOf(down), "queued", "collaborators see it queued while it waits");
+
+    const seen: unknown[] = [];
+    const note = () => {
+      const s = statusOf(down);
+      if (seen.at(-1) !== s) seen.push(s);
+    };
+    watcher.doc.on("update", note);
+    const res = await api(`/runs/${jobId}`, { method: "DELETE" });
+    assert.equal(((await res.json()) as { status: string }).status, "canceled");
+    await eventually(() => statusOf(up) === "succeeded", "the upstream job finishes", 20_000);
+    await sleep(500);
+    watcher.doc.off("update", note);
+    assert.equal(statusOf(down), "canceled", `the canceled job's run went ${seen.join(" → ")}`);
+    assert.equal(((await (await api(`/runs/${jobId}`)).json()) as { status: string }).status, "canceled");
+  });
+});
