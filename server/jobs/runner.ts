@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
-import type { JobRow, JobsRepo } from "../../db/index.js";
+import type { JobRow, JobsRepo, JobStatus } from "../../db/index.js";
 import type { RoomManager } from "../../collab/index.js";
 import type { AssetStore } from "../assets/asset-store.js";
 import { AppError } from "../http/errors.js";
@@ -126,21 +126,33 @@ export function createJobRunner(options: RunnerOptions) {
   }
 
   async function execute({ id }: QueuedJob): Promise<void> {
+    // Registered before the first await: a cancel from here on aborts this attempt
+    // whatever it is waiting for (the database, the room, an upstream job).
+    const controller = new AbortController();
+    inFlight.set(id, controller);
+    try {
+      await attempt(id, controller);
+    } finally {
+      if (inFlight.get(id) === controller) inFlight.delete(id);
+    }
+  }
+
+  async function attempt(id: string, controller: AbortController): Promise<void> {
     const job = await repo.get(id);
-    if (!job || job.status !== "queued" || !(await repo.markRunning(id))) return;
+    if (!job || job.status !== "queued" || controller.signal.aborted || !(await repo.markRunning(id))) return;
     const log = logger.child({ jobId: id, boardId: job.boardId, requestId: job.requestId ?? undefined });
     const { room, release } = await rooms.pin(job.boardId);
     const writer = runWriter(room.doc);
     const input = job.input as JobInput;
-    const controller = new AbortController();
-    inFlight.set(id, controller);
     const timeout = setTimeout(() => controller.abort(new ProviderError(`The job took longer than ${options.timeoutMs} ms.`, true)), options.timeoutMs);
     try {
-      const failedDependency = await waitForJobs(input.dependsOn);
+      const failedDependency = await waitForJobs(input.dependsOn, controller.signal);
       if (failedDependency) return await end(job, writer, { status: "failed", error: `An upstream node did not produce a result (${failedDependency}).` });
       const node = readNode(room.doc.getMap("records").get(job.nodeId));
       if (!node) return await end(job, writer, { status: "failed", error: "The node was deleted before its job ran." });
 
+      // A cancel during the awaits above has already written "canceled": "running" must not follow it.
+      controller.signal.throwIfAborted();
       writer.running(job.nodeId, id);
       const provider = providerOf(job.model);
       const generation = await resolveInput(room.doc, { ...node, model: job.model, params: input.params, seed: input.seed }, options.assets);
@@ -176,7 +188,6 @@ export function createJobRunner(options: RunnerOptions) {
       await end(job, writer, { status: "failed", error: message });
     } finally {
       clearTimeout(timeout);
-      inFlight.delete(id);
       release();
     }
   }
@@ -189,15 +200,35 @@ export function createJobRunner(options: RunnerOptions) {
     ended.emit(job.id, result.status);
   }
 
-  /** Resolves when every job has ended; with the id of one that did not succeed, if any. */
-  async function waitForJobs(ids: string[]): Promise<string | null> {
+  /**
+   * Resolves when every job has ended; with the id of one that did not succeed, if any.
+   * Rejects with the signal's reason when the waiting job is canceled or times out,
+   * so it gives its slot back instead of holding it until the upstream job ends.
+   */
+  async function waitForJobs(ids: string[], signal: AbortSignal): Promise<string | null> {
     for (const id of ids) {
       const row = await repo.get(id);
+      signal.throwIfAborted();
       let status = row?.status;
-      if (status === "queued" || status === "running") status = await new Promise((resolve) => ended.once(id, resolve));
+      if (status === "queued" || status === "running") status = await endOf(id, signal);
       if (status !== "succeeded") return id;
     }
     return null;
+  }
+
+  function endOf(jobId: string, signal: AbortSignal): Promise<JobStatus> {
+    return new Promise((resolve, reject) => {
+      const onEnd = (status: JobStatus) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(status);
+      };
+      const onAbort = () => {
+        ended.off(jobId, onEnd);
+        reject(signal.reason);
+      };
+      ended.once(jobId, onEnd);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
   }
 
   return {
