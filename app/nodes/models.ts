@@ -1,23 +1,8 @@
 import { useEffect, useState } from "react";
 
-/** GET /api/models, as server/providers/types.ts describes it. */
-export interface ParamSpec {
-  name: string;
-  label: string;
-  type: "number" | "integer" | "string" | "enum";
-  default: number | string;
-  min?: number;
-  max?: number;
-  options?: readonly string[];
-}
-
-export interface ModelInfo {
-  id: string;
-  kind: string;
-  label: string;
-  params: ParamSpec[];
-  costUsd?: number;
-}
+/** GET /api/models lists these (type-only import: nothing of the server reaches the bundle). */
+import type { ModelInfo, ParamSpec } from "../../server/providers/types";
+export type { ModelInfo, ParamSpec };
 
 export interface ProviderInfo {
   id: string;

@@ -10,7 +10,7 @@ const store = () => createTLStore({ shapeUtils: [...defaultShapeUtils, ...nodeSh
 const serverRecord = (kind: server.NodeKind, extra: Partial<server.NewNode> = {}) =>
   server.createNodeRecord({ id: `shape:${kind}1`, kind, parentId: "page:page", index: "a1", x: 10, y: 20, ...extra });
 
-test("the browser's copy of the node format matches server/nodes/node-record.ts", () => {
+test("the canvas's default node props are those of the records the server creates", () => {
   assert.deepEqual([...NODE_KINDS], [...server.NODE_KINDS]);
   assert.deepEqual(DEFAULT_MODEL, server.DEFAULT_MODEL);
   for (const kind of NODE_KINDS) {

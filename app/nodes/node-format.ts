@@ -1,32 +1,9 @@
 import { T, type RecordProps, type TLShape } from "tldraw";
+import { DEFAULT_MODEL, NODE_KINDS, NODE_SIZE, type NodeKind, type NodeShapeType } from "../../server/nodes/node-kinds";
 
-/**
- * The generation node format of server/nodes/node-record.ts, for the browser.
- * Copied rather than imported: that module validates with zod (v4), which
- * would add tens of KB to the canvas chunk for four constants. node-format.test.ts
- * fails when the two drift apart.
- */
-export const NODE_KINDS = ["prompt", "image", "text", "speech", "video"] as const;
-export type NodeKind = (typeof NODE_KINDS)[number];
+/** The generation node format of server/nodes/node-record.ts, for the canvas (kinds and defaults come from the shared node-kinds module). */
+export { DEFAULT_MODEL, NODE_KINDS, NODE_SIZE, nodeShapeType, type NodeKind, type NodeShapeType } from "../../server/nodes/node-kinds";
 
-export const DEFAULT_MODEL: Record<NodeKind, string> = {
-  prompt: "",
-  image: "local:pattern",
-  text: "local:storyteller",
-  speech: "local:espeak",
-  video: "local:frames",
-};
-
-export const NODE_SIZE: Record<NodeKind, { w: number; h: number }> = {
-  prompt: { w: 280, h: 160 },
-  image: { w: 320, h: 360 },
-  text: { w: 340, h: 300 },
-  speech: { w: 320, h: 220 },
-  video: { w: 320, h: 360 },
-};
-
-export type NodeShapeType = `gen-${NodeKind}`;
-export const nodeShapeType = (kind: NodeKind): NodeShapeType => `gen-${kind}`;
 export const nodeKindOf = (type: string): NodeKind | null => {
   const kind = type.startsWith("gen-") ? type.slice(4) : "";
   return (NODE_KINDS as readonly string[]).includes(kind) ? (kind as NodeKind) : null;

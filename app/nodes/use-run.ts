@@ -5,14 +5,8 @@ import { useNodeBoard } from "./board-context";
 /** runs[nodeId] as server/jobs/run-writer.ts writes it. */
 export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "canceled";
 
-export interface RunOutput {
-  type: "image" | "audio" | "video" | "text";
-  url?: string;
-  mime: string;
-  width?: number;
-  height?: number;
-  durationS?: number;
-}
+import type { RunOutput } from "../../server/jobs/run-writer";
+export type { RunOutput };
 
 export interface RunHistoryEntry {
   jobId: string;

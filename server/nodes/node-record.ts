@@ -5,26 +5,9 @@ import { z } from "zod";
  * type `gen-<kind>`. The canvas renders them (app/nodes), the scripting API
  * creates them and the job runner reads them — all through this one format.
  */
-export const NODE_KINDS = ["prompt", "image", "text", "speech", "video"] as const;
-export type NodeKind = (typeof NODE_KINDS)[number];
+import { DEFAULT_MODEL, NODE_KINDS, NODE_SIZE, nodeShapeType, type NodeKind } from "./node-kinds.js";
 
-export const DEFAULT_MODEL: Record<NodeKind, string> = {
-  prompt: "",
-  image: "local:pattern",
-  text: "local:storyteller",
-  speech: "local:espeak",
-  video: "local:frames",
-};
-
-const SIZE: Record<NodeKind, { w: number; h: number }> = {
-  prompt: { w: 280, h: 160 },
-  image: { w: 320, h: 360 },
-  text: { w: 340, h: 300 },
-  speech: { w: 320, h: 220 },
-  video: { w: 320, h: 360 },
-};
-
-export const nodeShapeType = (kind: NodeKind) => `gen-${kind}` as const;
+export { DEFAULT_MODEL, NODE_KINDS, nodeShapeType, type NodeKind } from "./node-kinds.js";
 
 const NodeProps = z.object({
   w: z.number(),
@@ -83,7 +66,7 @@ export function createNodeRecord(node: NewNode) {
     opacity: 1,
     meta: {},
     props: {
-      ...SIZE[node.kind],
+      ...NODE_SIZE[node.kind],
       prompt: node.prompt ?? "",
       model: node.model ?? DEFAULT_MODEL[node.kind],
       params: node.params ?? {},
