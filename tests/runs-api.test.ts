@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import * as Y from "yjs";
 import { connect, createBoard, eventually, sleep, tokenOf, whenSynced, type Client, type CreatedBoard } from "./helpers/clients.js";
+import { runsSeenBy } from "./helpers/runs.js";
 import { spawnServer, type ServerProcess } from "./helpers/server-process.js";
 import { freshStorage, type TestStorage } from "./helpers/storage.js";
 
@@ -12,6 +13,7 @@ describe("runs through the scripting API", () => {
   let board: CreatedBoard;
   let edit: string;
   let watcher: Client;
+  const { runOf, statusOf, statusTrail } = runsSeenBy(() => watcher);
   const clients: Client[] = [];
 
   const api = (path: string, init: RequestInit & { token?: string } = {}) =>
@@ -28,18 +30,6 @@ describe("runs through the scripting API", () => {
     const res = await api("/runs", { method: "POST", body: JSON.stringify({ nodeId, force }) });
     assert.equal(res.status, 202, await res.clone().text());
     return ((await res.json()) as { jobId: string }).jobId;
-  };
-  const runOf = (nodeId: string) => watcher.doc.getMap<Y.Map<unknown>>("runs").get(nodeId);
-  const statusOf = (nodeId: string) => runOf(nodeId)?.get("status");
-  /** Every status the watcher sees the node's run pass through. */
-  const statusTrail = (nodeId: string) => {
-    const seen: unknown[] = [];
-    const note = () => {
-      const s = statusOf(nodeId);
-      if (s !== undefined && seen.at(-1) !== s) seen.push(s);
-    };
-    watcher.doc.on("update", note);
-    return { seen, stop: () => watcher.doc.off("update", note) };
   };
   const link = (from: string, to: string, arrow: string) => {
     watcher.doc.transact(() => {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import * as Y from "yjs";
 import { connect, createBoard, eventually, sleep, tokenOf, whenSynced, type Client, type CreatedBoard } from "./helpers/clients.js";
+import { runsSeenBy } from "./helpers/runs.js";
 import { spawnServer, type ServerProcess } from "./helpers/server-process.js";
 import { freshStorage, type TestStorage } from "./helpers/storage.js";
 
@@ -17,6 +18,7 @@ describe("queued jobs", () => {
   let edit: string;
   let watcher: Client;
 
+  const { runOf, statusOf, statusTrail } = runsSeenBy(() => watcher);
   const api = (path: string, init: RequestInit = {}) =>
     fetch(`${server.http}/api/boards/${board.id}${path}`, { ...init, headers: { "content-type": "application/json", authorization: `Bearer ${edit}` } });
   const post = async (path: string, body: unknown, status: number) => {
@@ -25,18 +27,6 @@ describe("queued jobs", () => {
     return (await res.json()) as Record<string, string>;
   };
   const job = async (jobId: string) => (await (await api(`/runs/${jobId}`)).json()) as { status: string; attempts: number; error: string | null; startedAt: string | null };
-  const runOf = (nodeId: string) => watcher.doc.getMap<Y.Map<unknown>>("runs").get(nodeId);
-  const statusOf = (nodeId: string) => runOf(nodeId)?.get("status");
-  /** Every status the watcher sees the node's run pass through, from now on. */
-  const statusTrail = (nodeId: string) => {
-    const seen: unknown[] = [];
-    const note = () => {
-      const s = statusOf(nodeId);
-      if (s !== undefined && seen.at(-1) !== s) seen.push(s);
-    };
-    watcher.doc.on("update", note);
-    return { seen, stop: () => watcher.doc.off("update", note) };
-  };
 
   /** Starts a local text job that takes ~10 s and waits until it holds the only slot. */
   async function blocker() {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import * as Y from "yjs";
 import { connect, createBoard, eventually, tokenOf, whenSynced, type Client, type CreatedBoard } from "./helpers/clients.js";
+import { runsSeenBy } from "./helpers/runs.js";
 import { spawnServer, type ServerProcess } from "./helpers/server-process.js";
 import { freshStorage, type TestStorage } from "./helpers/storage.js";
 import { sendJson } from "./fakes/http-fake.js";
@@ -23,6 +24,7 @@ describe("retried jobs through the scripting API", () => {
   let watcher: Client;
 
   /** Chat behaviour per prompt: the handler gets the 1-based attempt number for that prompt. */
+  const { runOf } = runsSeenBy(() => watcher);
   const scripts = new Map<string, (attempt: number, req: RecordedRequest, res: ServerResponse) => void | Promise<void>>();
   const attempts = new Map<string, number[]>();
 
@@ -34,7 +36,6 @@ describe("retried jobs through the scripting API", () => {
     return (await res.json()) as Record<string, string>;
   };
   const job = async (jobId: string) => (await (await api(`/runs/${jobId}`)).json()) as { status: string; attempts: number; error: string | null; outputs: Array<{ type: string }> };
-  const runOf = (nodeId: string) => watcher.doc.getMap<Y.Map<unknown>>("runs").get(nodeId);
 
   /** Creates an `openai:fake-model` text node whose chat requests `script` answers, and runs it. */
   async function runScripted(prompt: string, script: (attempt: number, req: RecordedRequest, res: ServerResponse) => void | Promise<void>) {

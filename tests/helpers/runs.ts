@@ -1,0 +1,22 @@
+import type * as Y from "yjs";
+import type { Client } from "./clients.js";
+
+/**
+ * Reading a board's `runs` map as a collaborator sees it. `watcher` is a getter
+ * because test files connect their watcher in `before`.
+ */
+export function runsSeenBy(watcher: () => Client) {
+  const runOf = (nodeId: string) => watcher().doc.getMap<Y.Map<unknown>>("runs").get(nodeId);
+  const statusOf = (nodeId: string) => runOf(nodeId)?.get("status");
+  /** Every status the watcher sees the node's run pass through, from now on. */
+  const statusTrail = (nodeId: string) => {
+    const seen: unknown[] = [];
+    const note = () => {
+      const s = statusOf(nodeId);
+      if (s !== undefined && seen.at(-1) !== s) seen.push(s);
+    };
+    watcher().doc.on("update", note);
+    return { seen, stop: () => watcher().doc.off("update", note) };
+  };
+  return { runOf, statusOf, statusTrail };
+}
