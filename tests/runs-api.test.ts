@@ -1,14 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import * as Y from "yjs";
-import { connect, createBoard, eventually, sleep, tokenOf, whenSynced, type Client, type CreatedBoard } from "./helpers/clients.js";
-import { runsSeenBy } from "./helpers/runs.js";
-import { spawnServer, type ServerProcess } from "./helpers/server-process.js";
-import { freshStorage, type TestStorage } from "./helpers/storage.js";
+import { connect, eventually, sleep, tokenOf, whenSynced, type Client, type CreatedBoard } from "./helpers/clients.js";
+import { boardWithWatcher, runsSeenBy } from "./helpers/runs.js";
+import type { ServerProcess } from "./helpers/server-process.js";
 
 /** The scripting API end to end on the local provider: what a script and a watching collaborator observe. */
 describe("runs through the scripting API", () => {
-  let storage: TestStorage;
   let server: ServerProcess;
   let board: CreatedBoard;
   let edit: string;
@@ -38,19 +36,14 @@ describe("runs through the scripting API", () => {
     });
   };
 
+  let fixture: Awaited<ReturnType<typeof boardWithWatcher>>;
   before(async () => {
-    storage = await freshStorage();
-    server = await spawnServer(storage, { LOCAL_TOKEN_DELAY_MS: "20", RUNS_PER_BOARD_PER_MINUTE: "40" });
-    board = await createBoard(server);
-    edit = tokenOf(board.links.edit);
-    watcher = connect(server, board.id, edit);
-    clients.push(watcher);
-    await whenSynced(watcher);
+    fixture = await boardWithWatcher({ LOCAL_TOKEN_DELAY_MS: "20", RUNS_PER_BOARD_PER_MINUTE: "40" });
+    ({ server, board, edit, watcher } = fixture);
   });
   after(async () => {
     for (const c of clients) c.destroy();
-    await server?.stop();
-    await storage?.cleanup();
+    await fixture?.close();
   });
 
   test("an image node runs: collaborators see queued → running → succeeded and an image in the asset store", async () => {

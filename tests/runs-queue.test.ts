@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import * as Y from "yjs";
-import { connect, createBoard, eventually, sleep, tokenOf, whenSynced, type Client, type CreatedBoard } from "./helpers/clients.js";
-import { runsSeenBy } from "./helpers/runs.js";
-import { spawnServer, type ServerProcess } from "./helpers/server-process.js";
-import { freshStorage, type TestStorage } from "./helpers/storage.js";
+import { eventually, sleep, type Client, type CreatedBoard } from "./helpers/clients.js";
+import { boardWithWatcher, runsSeenBy } from "./helpers/runs.js";
+import type { ServerProcess } from "./helpers/server-process.js";
 
 /**
  * Jobs that wait behind another: with JOBS_CONCURRENCY=1 a long local text
@@ -12,7 +11,6 @@ import { freshStorage, type TestStorage } from "./helpers/storage.js";
  * the test lets the long one go (by canceling it).
  */
 describe("queued jobs", () => {
-  let storage: TestStorage;
   let server: ServerProcess;
   let board: CreatedBoard;
   let edit: string;
@@ -40,19 +38,12 @@ describe("queued jobs", () => {
     };
   }
 
+  let fixture: Awaited<ReturnType<typeof boardWithWatcher>>;
   before(async () => {
-    storage = await freshStorage();
-    server = await spawnServer(storage, { JOBS_CONCURRENCY: "1", LOCAL_TOKEN_DELAY_MS: "20" });
-    board = await createBoard(server);
-    edit = tokenOf(board.links.edit);
-    watcher = connect(server, board.id, edit);
-    await whenSynced(watcher);
+    fixture = await boardWithWatcher({ JOBS_CONCURRENCY: "1", LOCAL_TOKEN_DELAY_MS: "20" });
+    ({ server, board, edit, watcher } = fixture);
   });
-  after(async () => {
-    watcher?.destroy();
-    await server?.stop();
-    await storage?.cleanup();
-  });
+  after(() => fixture?.close());
 
   test("canceling a queued job: it is canceled and never runs", async () => {
     const busy = await blocker();
@@ -111,25 +102,17 @@ describe("queued jobs", () => {
  * must stay canceled when the upstream job ends.
  */
 describe("a job waiting for its upstream node", () => {
-  let storage: TestStorage;
   let server: ServerProcess;
   let board: CreatedBoard;
   let edit: string;
   let watcher: Client;
 
+  let fixture: Awaited<ReturnType<typeof boardWithWatcher>>;
   before(async () => {
-    storage = await freshStorage();
-    server = await spawnServer(storage, { JOBS_CONCURRENCY: "2", LOCAL_TOKEN_DELAY_MS: "20" });
-    board = await createBoard(server);
-    edit = tokenOf(board.links.edit);
-    watcher = connect(server, board.id, edit);
-    await whenSynced(watcher);
+    fixture = await boardWithWatcher({ JOBS_CONCURRENCY: "2", LOCAL_TOKEN_DELAY_MS: "20" });
+    ({ server, board, edit, watcher } = fixture);
   });
-  after(async () => {
-    watcher?.destroy();
-    await server?.stop();
-    await storage?.cleanup();
-  });
+  after(() => fixture?.close());
 
   test("canceled while waiting: stays canceled once the upstream job finishes", async () => {
     const api = (path: string, init: RequestInit = {}) =>

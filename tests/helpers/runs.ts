@@ -1,5 +1,7 @@
 import type * as Y from "yjs";
-import type { Client } from "./clients.js";
+import { connect, createBoard, tokenOf, whenSynced, type Client } from "./clients.js";
+import { spawnServer } from "./server-process.js";
+import { freshStorage } from "./storage.js";
 
 /**
  * Reading a board's `runs` map as a collaborator sees it. `watcher` is a getter
@@ -19,4 +21,26 @@ export function runsSeenBy(watcher: () => Client) {
     return { seen, stop: () => watcher().doc.off("update", note) };
   };
   return { runOf, statusOf, statusTrail };
+}
+
+/** A spawned server on fresh storage with one board and a collaborator watching it; `close()` undoes it all. */
+export async function boardWithWatcher(env: Record<string, string> = {}) {
+  const storage = await freshStorage();
+  const server = await spawnServer(storage, env);
+  const board = await createBoard(server);
+  const edit = tokenOf(board.links.edit);
+  const watcher = connect(server, board.id, edit);
+  await whenSynced(watcher);
+  return {
+    storage,
+    server,
+    board,
+    edit,
+    watcher,
+    async close() {
+      watcher.destroy();
+      await server.stop();
+      await storage.cleanup();
+    },
+  };
 }
