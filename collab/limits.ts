@@ -16,6 +16,8 @@ export interface RoomLimits {
   maxSocketsPerRoom: number;
   /** How long a room with no socket and no pin stays in memory. */
   idleUnloadMs: number;
+  /** Top-level types only the server writes (e.g. `runs`); a client update touching one closes its socket. */
+  serverOwnedRoots?: readonly string[];
 }
 
 export interface PersistenceOptions {

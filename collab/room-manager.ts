@@ -18,6 +18,7 @@ export interface RoomManagerOptions {
  * once it has had no holder for `idleUnloadMs` and everything it holds is stored.
  */
 export class RoomManager {
+  private readonly serverOwned: ReadonlySet<string>;
   private readonly rooms = new Map<string, Room>();
   private readonly loading = new Map<string, Promise<Room>>();
   /** Every socket, open or still authenticating, for the heartbeat and shutdown. */
@@ -30,6 +31,7 @@ export class RoomManager {
     private readonly log: LogSink,
   ) {
     this.updateLog = new UpdateLog(store, options.persistence, log);
+    this.serverOwned = new Set(options.room.serverOwnedRoots ?? []);
   }
 
   get loadedRooms(): number {
@@ -130,7 +132,7 @@ export class RoomManager {
     const started = performance.now();
     const stored = await this.store.load(boardId);
     const fetchedMs = performance.now() - started;
-    const room = new Room(boardId, (r, update) => this.updateLog.enqueue(r, update));
+    const room = new Room(boardId, (r, update) => this.updateLog.enqueue(r, update), this.serverOwned);
     room.applyStored(stored);
     room.lastPersistedId = stored.lastUpdateId;
     room.tailRows = stored.updates.length;

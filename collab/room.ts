@@ -1,4 +1,6 @@
 import * as Y from "yjs";
+import { MalformedFrameError } from "./protocol/errors.js";
+import { writesToRoots } from "./server-owned.js";
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from "y-protocols/awareness";
 import { assertNever, type Connection } from "./connection.js";
 import type { StoredDoc } from "./doc-store.js";
@@ -49,6 +51,7 @@ export class Room {
   constructor(
     readonly boardId: string,
     onUpdate: (room: Room, update: Uint8Array) => void,
+    private readonly serverOwned: ReadonlySet<string> = new Set(),
   ) {
     this.awareness.setLocalState(null);
     this.ydoc.on("update", (update: Uint8Array, origin: unknown) => {
@@ -114,7 +117,11 @@ export class Room {
         return;
       case "sync-step2":
       case "sync-update":
-        if (conn.role === "edit" && !isEmptyUpdate(frame.update)) Y.applyUpdate(this.doc, frame.update, conn);
+        if (conn.role !== "edit" || isEmptyUpdate(frame.update)) return;
+        if (writesToRoots(this.doc, frame.update, this.serverOwned)) {
+          throw new MalformedFrameError(`only the server writes ${[...this.serverOwned].join(", ")}`);
+        }
+        Y.applyUpdate(this.doc, frame.update, conn);
         return;
       case "awareness":
         applyAwarenessUpdate(this.awareness, frame.update, conn);

@@ -143,7 +143,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         maxAwarenessStateBytes: e.AWARENESS_MAX_STATE_BYTES,
         maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
       },
-      room: { maxSocketsPerRoom: e.ROOM_MAX_SOCKETS, idleUnloadMs: e.ROOM_IDLE_UNLOAD_MS },
+      // `runs` is written only by the job runner (README: generation nodes and runs).
+      room: { maxSocketsPerRoom: e.ROOM_MAX_SOCKETS, idleUnloadMs: e.ROOM_IDLE_UNLOAD_MS, serverOwnedRoots: ["runs"] },
       persistence: { flushMs: e.PERSIST_FLUSH_MS, compactAfterRows: e.COMPACT_AFTER_ROWS, compactAfterBytes: e.COMPACT_AFTER_BYTES },
     },
   };

@@ -149,6 +149,25 @@ describe("runs through the scripting API", () => {
     assert.equal(providers.find((p) => p.id === "replicate")!.available, false);
   });
 
+  test("a client writing to runs is disconnected and its write reaches no one", async () => {
+    const nodeId = await createNode({ kind: "image", prompt: "forged", params: { width: 64, height: 64 } });
+    await startRun(nodeId);
+    await eventually(() => statusOf(nodeId) === "succeeded", "a real result first", 30_000);
+    const forger = connect(server, board.id, edit, { reconnect: false });
+    clients.push(forger);
+    await whenSynced(forger);
+    (forger.doc.getMap<Y.Map<unknown>>("runs").get(nodeId) as Y.Map<unknown>).set("outputs", [{ type: "image", url: "https://evil.example/x.png", mime: "image/png" }]);
+    await eventually(() => forger.closes.some((c) => c.code === 4400 && /only the server writes runs/.test(c.reason)), "the forger is closed with a reason");
+    await sleep(200);
+    assert.match((runOf(nodeId)!.get("outputs") as Array<{ url: string }>)[0].url, /^\/assets\//, "nobody saw the forged output");
+    // an ordinary edit from the same token still works
+    const honest = connect(server, board.id, edit);
+    clients.push(honest);
+    await whenSynced(honest);
+    honest.records.set("shape:honest", { id: "shape:honest" });
+    await eventually(() => watcher.records.has("shape:honest"), "honest edits still flow");
+  });
+
   test("bad requests get clear errors", async () => {
     const nodeId = await createNode({ kind: "image", prompt: "x" });
     assert.equal((await api("/runs", { method: "POST", body: JSON.stringify({ nodeId: "shape:nope" }) })).status, 404);
