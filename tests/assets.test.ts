@@ -1,3 +1,4 @@
+import { PNG } from "pngjs";
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { request } from "node:http";
@@ -88,6 +89,31 @@ describe("asset store", () => {
     assert.equal(outside.status, 416);
     assert.equal(outside.headers.get("content-range"), `bytes */${png.length}`);
     assert.equal(((await outside.json()) as { error: { code: string } }).error.code, "range_not_satisfiable");
+  });
+
+  test("?w= serves a downscaled PNG preview, cacheable on its own ETag; small or non-PNG assets come whole", async () => {
+    const png = makePng(100, 30, seed++); // small: this suite runs with a 16 KiB asset limit
+    const uploaded = await upload(board.id, png, asEditor());
+    assert.ok(uploaded.status === 201 || uploaded.status === 200, JSON.stringify(uploaded.json));
+    const { url } = uploaded.json as { url: string };
+    const preview = await fetch(`${server.http}${url}?w=50`);
+    assert.equal(preview.status, 200);
+    assert.equal(preview.headers.get("content-type"), "image/png");
+    assert.equal(preview.headers.get("cache-control"), "public, max-age=31536000, immutable");
+    const etag = preview.headers.get("etag")!;
+    assert.notEqual(etag, `"${url.split("/").pop()}"`, "a preview has its own ETag");
+    const bytes = Buffer.from(await preview.arrayBuffer());
+    const decoded = PNG.sync.read(bytes);
+    assert.deepEqual([decoded.width, decoded.height], [64, 19], "rounded up to a preview width, aspect kept");
+    assert.ok(bytes.byteLength < png.byteLength);
+    assert.equal((await fetch(`${server.http}${url}?w=50`, { headers: { "if-none-match": etag } })).status, 304);
+
+    const wider = await fetch(`${server.http}${url}?w=1000`);
+    assert.deepEqual(Buffer.from(await wider.arrayBuffer()), png, "no preview wider than the image");
+    const svg = makeSvg();
+    const { url: svgUrl } = (await upload(board.id, svg, asEditor("image/svg+xml"))).json as { url: string };
+    assert.deepEqual(Buffer.from(await (await fetch(`${server.http}${svgUrl}?w=64`)).arrayBuffer()), svg);
+    assert.equal((await fetch(`${server.http}${url}?w=wide`)).headers.get("etag"), `"${url.split("/").pop()}"`, "a w that is not a width is ignored");
   });
 
   test("the same bytes uploaded again, to any board, keep their id and answer 200", async () => {

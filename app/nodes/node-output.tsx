@@ -33,10 +33,15 @@ export function NodeOutput({ shape, run, canEdit }: { shape: GenNodeShape; run: 
   );
 }
 
+/** Cards are ~320 CSS px wide: twice that covers high-density screens. */
+const PREVIEW_WIDTH = 640;
+
 function OutputFile({ output, alt }: { output: RunOutput; alt: string }) {
   const src = output.url!;
+  // The card shows a preview, not the full resolution (the server downscales PNGs for `?w=`).
+  const shown = output.mime === "image/png" ? `${src}?w=${PREVIEW_WIDTH}` : src;
   // The local provider's "video" is a GIF: an image to the browser.
-  if (output.type === "image" || output.mime === "image/gif") return <img className="gb-node__media" data-testid="node-image" src={src} alt={alt} draggable={false} />;
+  if (output.type === "image" || output.mime === "image/gif") return <img className="gb-node__media" data-testid="node-image" src={shown} alt={alt} draggable={false} />;
   if (output.type === "audio") return <audio className="gb-node__media" data-testid="node-audio" src={src} controls {...keepInCard} />;
   if (output.mime.startsWith("video/")) return <video className="gb-node__media" data-testid="node-video" src={src} controls {...keepInCard} />;
   return (

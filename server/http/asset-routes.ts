@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { AssetInfo, StoredAsset } from "../../db/index.js";
 import { ASSET_ID_PATTERN, type AssetStore } from "../assets/asset-store.js";
+import { createPreviews, previewWidth } from "../assets/previews.js";
 import { ASSET_MEDIA_TYPES, acceptedMediaType, bytesMatchType } from "../assets/media-types.js";
 import type { BoardService } from "../boards.js";
 import { requireEditor } from "./board-auth.js";
@@ -30,6 +31,7 @@ interface AssetRouteDeps {
  */
 export function assetRoutes({ assets, boards, maxAssetBytes }: AssetRouteDeps) {
   const router = express.Router();
+  const previews = createPreviews();
 
   router.post(
     UPLOAD_PATH,
@@ -60,6 +62,8 @@ export function assetRoutes({ assets, boards, maxAssetBytes }: AssetRouteDeps) {
     handle(async (req, res) => {
       const id = req.params.id;
       if (!ASSET_ID_PATTERN.test(id)) throw noSuchAsset(id);
+      const width = previewWidth(req.query.w);
+      if (width !== null) return void (await sendPreview(req, res, id, width));
       const etag = `"${id}"`;
       const notModified = matchesIfNoneMatch(req.get("if-none-match"), etag);
       // Revalidations and HEAD need the type and size, not the bytes.
@@ -81,6 +85,26 @@ export function assetRoutes({ assets, boards, maxAssetBytes }: AssetRouteDeps) {
       }
     }),
   );
+
+  /** `?w=<px>`: a downscaled PNG (see previews.ts); anything that has no preview is answered whole. */
+  async function sendPreview(req: Request, res: Response, id: string, width: number): Promise<void> {
+    const etag = `"${id}-w${width}"`;
+    if (matchesIfNoneMatch(req.get("if-none-match"), etag)) {
+      res.setHeader("ETag", etag);
+      res.setHeader("Cache-Control", "public, max-age=31536000, immutable");
+      res.status(304).end();
+      return;
+    }
+    const asset = await assets.read(id);
+    if (!asset) throw noSuchAsset(id);
+    const preview = previews.get(asset, width);
+    if (!preview) {
+      setAssetHeaders(res, asset, `"${id}"`);
+      return sendBytes(res, asset, undefined);
+    }
+    setAssetHeaders(res, { ...asset, size: preview.byteLength }, etag);
+    sendBytes(res, { ...asset, data: preview, size: preview.byteLength }, undefined);
+  }
 
   router.all(["/assets", "/assets/*"], (req, _res, next) => next(new AppError("not_found", `No asset route ${req.method} ${req.path}.`)));
   router.use(UPLOAD_PATH, (err: unknown, req: Request, res: Response, next: NextFunction) => {
