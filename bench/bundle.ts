@@ -29,12 +29,11 @@
  */
 import { pathToFileURL } from "node:url";
 import type { Browser } from "playwright-core";
-import { findChromium, missingChromiumMessage } from "../scripts/chromium.mjs";
-import { createBoard, launchBrowser, ownerContext, seedBoard, type CreatedBoard } from "../tests/browser/harness.js";
+import { createBoard, ownerContext, seedBoard, type CreatedBoard } from "../tests/browser/harness.js";
 import { boardRecords, shapeGrid } from "../tests/helpers/tldraw-records.js";
 import { median, measureLoad, type Bytes, type LoadOptions, type PageLoad } from "./lib/page-metrics.js";
 import { log, machine, publish, round, row, type Row } from "./lib/report.js";
-import { ensureBuildExists, startGenboard } from "./lib/spawn-server.js";
+import { startBrowserBench } from "./lib/browser-bench.js";
 
 const RUNS = Number(process.env.BUNDLE_RUNS ?? 5);
 const SHAPES = 2000;
@@ -102,15 +101,7 @@ function fileNotes(page: string, base: string, bytes: Bytes): string[] {
 }
 
 export async function main(): Promise<void> {
-  ensureBuildExists();
-  if (!findChromium()) {
-    console.error(`bench:bundle needs Chromium: ${missingChromiumMessage()}`);
-    process.exit(1);
-  }
-  const server = await startGenboard();
-  const browser = await launchBrowser();
-  const base = `http://127.0.0.1:${server.port}`;
-  const app = { http: base, ws: `ws://127.0.0.1:${server.port}/ws` };
+  const { browser, base, app, close } = await startBrowserBench("bench:bundle");
   try {
     const landing = await series(browser, `${base}/`, {});
 
@@ -162,8 +153,7 @@ export async function main(): Promise<void> {
       process.exitCode = 1;
     }
   } finally {
-    await browser.close();
-    await server.stop();
+    await close();
   }
 }
 

@@ -26,10 +26,9 @@
 import { pathToFileURL } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Page } from "playwright-core";
-import { findChromium, missingChromiumMessage } from "../scripts/chromium.mjs";
-import { collectErrors, createBoard, launchBrowser, ownerContext, pageScript, waitForCanvas } from "../tests/browser/harness.js";
+import { collectErrors, createBoard, ownerContext, pageScript, waitForCanvas } from "../tests/browser/harness.js";
 import { log, machine, percentiles, publish, round, row, type Row } from "./lib/report.js";
-import { ensureBuildExists, startGenboard } from "./lib/spawn-server.js";
+import { startBrowserBench } from "./lib/browser-bench.js";
 
 const EDITS = Number(process.env.REMOTE_EDITS ?? 100);
 const TARGET_P95_MS = 50;
@@ -109,15 +108,7 @@ async function openCanvas(page: Page, url: string): Promise<string | null> {
 }
 
 export async function main(): Promise<void> {
-  ensureBuildExists();
-  if (!findChromium()) {
-    console.error(`remote-edit needs Chromium: ${missingChromiumMessage()}`);
-    process.exit(1);
-  }
-  const server = await startGenboard();
-  const browser = await launchBrowser();
-  const base = `http://127.0.0.1:${server.port}`;
-  const app = { http: base, ws: `ws://127.0.0.1:${server.port}/ws` };
+  const { browser, base, app, close } = await startBrowserBench("remote-edit");
   try {
     const board = await createBoard(app, "bench: remote edits");
     const url = `${base}/b/${board.id}`;
@@ -178,8 +169,7 @@ export async function main(): Promise<void> {
       details: { sent, recorded: rec },
     });
   } finally {
-    await browser.close();
-    await server.stop();
+    await close();
   }
 }
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import * as Y from "yjs";
 import { eventually, sleep, type Client, type CreatedBoard } from "./helpers/clients.js";
-import { boardWithWatcher, runsSeenBy } from "./helpers/runs.js";
+import { boardApi, boardWithWatcher, runsSeenBy } from "./helpers/runs.js";
 import type { ServerProcess } from "./helpers/server-process.js";
 
 /**
@@ -17,13 +17,7 @@ describe("queued jobs", () => {
   let watcher: Client;
 
   const { runOf, statusOf, statusTrail } = runsSeenBy(() => watcher);
-  const api = (path: string, init: RequestInit = {}) =>
-    fetch(`${server.http}/api/boards/${board.id}${path}`, { ...init, headers: { "content-type": "application/json", authorization: `Bearer ${edit}` } });
-  const post = async (path: string, body: unknown, status: number) => {
-    const res = await api(path, { method: "POST", body: JSON.stringify(body) });
-    assert.equal(res.status, status, await res.clone().text());
-    return (await res.json()) as Record<string, string>;
-  };
+  const { api, post } = boardApi(() => ({ server, board, edit }));
   const job = async (jobId: string) => (await (await api(`/runs/${jobId}`)).json()) as { status: string; attempts: number; error: string | null; startedAt: string | null };
 
   /** Starts a local text job that takes ~10 s and waits until it holds the only slot. */

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import * as Y from "yjs";
 import { connect, createBoard, eventually, tokenOf, whenSynced, type Client, type CreatedBoard } from "./helpers/clients.js";
-import { runsSeenBy } from "./helpers/runs.js";
+import { boardApi, runsSeenBy } from "./helpers/runs.js";
 import { spawnServer, type ServerProcess } from "./helpers/server-process.js";
 import { freshStorage, type TestStorage } from "./helpers/storage.js";
 import { sendJson } from "./fakes/http-fake.js";
@@ -28,13 +28,7 @@ describe("retried jobs through the scripting API", () => {
   const scripts = new Map<string, (attempt: number, req: RecordedRequest, res: ServerResponse) => void | Promise<void>>();
   const attempts = new Map<string, number[]>();
 
-  const api = (path: string, init: RequestInit = {}) =>
-    fetch(`${server.http}/api/boards/${board.id}${path}`, { ...init, headers: { "content-type": "application/json", authorization: `Bearer ${edit}` } });
-  const post = async (path: string, body: unknown, status: number) => {
-    const res = await api(path, { method: "POST", body: JSON.stringify(body) });
-    assert.equal(res.status, status, await res.clone().text());
-    return (await res.json()) as Record<string, string>;
-  };
+  const { api, post } = boardApi(() => ({ server, board, edit }));
   const job = async (jobId: string) => (await (await api(`/runs/${jobId}`)).json()) as { status: string; attempts: number; error: string | null; outputs: Array<{ type: string }> };
 
   /** Creates an `openai:fake-model` text node whose chat requests `script` answers, and runs it. */

@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import type * as Y from "yjs";
 import { connect, createBoard, tokenOf, whenSynced, type Client } from "./clients.js";
 import { spawnServer } from "./server-process.js";
@@ -43,4 +44,21 @@ export async function boardWithWatcher(env: Record<string, string> = {}) {
       await storage.cleanup();
     },
   };
+}
+
+/**
+ * The board API as an editor's script calls it. `post` checks the status and
+ * answers the JSON body. Getters, because test files open their board in `before`.
+ */
+export function boardApi(target: () => { server: { http: string }; board: { id: string }; edit: string }) {
+  const api = (path: string, init: RequestInit = {}) => {
+    const { server, board, edit } = target();
+    return fetch(`${server.http}/api/boards/${board.id}${path}`, { ...init, headers: { "content-type": "application/json", authorization: `Bearer ${edit}` } });
+  };
+  const post = async (path: string, body: unknown, status: number) => {
+    const res = await api(path, { method: "POST", body: JSON.stringify(body) });
+    assert.equal(res.status, status, await res.clone().text());
+    return (await res.json()) as Record<string, string>;
+  };
+  return { api, post };
 }
