@@ -4,7 +4,8 @@ import { useModels } from "./models";
 import type { GenNodeProps, GenNodeShape, NodeKind } from "./node-format";
 import { NodeOutput } from "./node-output";
 import { keepInCard, ModelPicker, ParamInputs, paramsForModel } from "./node-settings";
-import { RunHistory, RunPanel } from "./run-panel";
+import { RunHistory } from "./run-history";
+import { RunPanel } from "./run-panel";
 import { useRun } from "./use-run";
 
 const KIND_LABEL: Record<NodeKind, string> = { prompt: "Prompt", image: "Image", text: "Text", speech: "Speech", video: "Video" };
@@ -63,7 +64,7 @@ function RunSection({ shape, canEdit, update }: SectionProps) {
       <ParamInputs model={shape.props.model} params={shape.props.params} disabled={!canEdit} onChange={(params) => update({ params })} />
       <RunPanel nodeId={shape.id} run={run} canEdit={canEdit} />
       <NodeOutput shape={shape} run={run} canEdit={canEdit} />
-      <RunHistory run={run} />
+      <RunHistory nodeId={shape.id} run={run} canEdit={canEdit} />
     </>
   );
 }

@@ -1,12 +1,13 @@
 import { AssetRecordType, toRichText, useEditor, type TLAssetId } from "tldraw";
+import { DownloadFile, DownloadText } from "./node-download";
 import { keepInCard } from "./node-settings";
 import type { GenNodeShape } from "./node-format";
 import type { RunOutput, RunView } from "./use-run";
 
 /**
  * What the node made: the streamed text of a text run, or the current run's
- * files (URLs into the asset store). While a new run has no output yet, the
- * last succeeded run's output stays visible.
+ * files (URLs into the asset store). While a new run has no output yet, or
+ * after it failed, the current output (see RunHistory) stays visible.
  */
 export function NodeOutput({ shape, run, canEdit }: { shape: GenNodeShape; run: RunView | null; canEdit: boolean }) {
   if (!run) return null;
@@ -16,11 +17,17 @@ export function NodeOutput({ shape, run, canEdit }: { shape: GenNodeShape; run: 
         <div className="gb-node__text" data-testid="node-text" {...keepInCard}>
           {run.text}
         </div>
-        {canEdit && run.status === "succeeded" && run.text && <PlaceButton shape={shape} text={run.text} />}
+        {run.status === "succeeded" && run.text && (
+          <div className="gb-node__output-actions">
+            {canEdit && <PlaceButton shape={shape} text={run.text} />}
+            <DownloadText text={run.text} prompt={shape.props.prompt} seed={run.seed} />
+          </div>
+        )}
       </div>
     );
   }
-  const outputs = run.outputs.length > 0 ? run.outputs : (run.history.at(-1)?.outputs ?? []);
+  const shown = run.outputs.length > 0 ? run : (run.history.find((h) => h.jobId === run.currentJobId) ?? null);
+  const outputs = shown?.outputs ?? [];
   const files = outputs.filter((o) => o.url);
   if (files.length === 0) return null;
   return (
@@ -28,7 +35,12 @@ export function NodeOutput({ shape, run, canEdit }: { shape: GenNodeShape; run: 
       {files.map((output) => (
         <OutputFile key={output.url} output={output} alt={shape.props.prompt} />
       ))}
-      {canEdit && files[0] && files[0].type !== "audio" && <PlaceButton shape={shape} output={files[0]} />}
+      <div className="gb-node__output-actions">
+        {canEdit && files[0].type !== "audio" && <PlaceButton shape={shape} output={files[0]} />}
+        {files.map((output) => (
+          <DownloadFile key={output.url} output={output} prompt={shape.props.prompt} seed={shown!.seed} />
+        ))}
+      </div>
     </div>
   );
 }

@@ -22,3 +22,7 @@ export const startRun = (board: NodeBoard, nodeId: string, force = false) =>
   call<{ jobId: string }>(board, "POST", "/runs", force ? { nodeId, force } : { nodeId });
 
 export const cancelRun = (board: NodeBoard, jobId: string) => call<unknown>(board, "DELETE", `/runs/${encodeURIComponent(jobId)}`);
+
+/** Makes an earlier succeeded run of the node its current output again. */
+export const selectOutput = (board: NodeBoard, nodeId: string, jobId: string) =>
+  call<unknown>(board, "PUT", `/nodes/${encodeURIComponent(nodeId)}/current`, { jobId });

@@ -56,21 +56,3 @@ export function RunPanel({ nodeId, run, canEdit }: { nodeId: string; run: RunVie
     </div>
   );
 }
-
-/** The node's succeeded runs, newest first: model, seed and cost of each. */
-export function RunHistory({ run }: { run: RunView | null }) {
-  if (!run || run.history.length === 0) return null;
-  const entries = run.history.slice(-5).reverse();
-  return (
-    <details className="gb-node__history" {...keepInCard}>
-      <summary>History ({run.history.length})</summary>
-      <ol>
-        {entries.map((entry) => (
-          <li key={entry.jobId} data-testid="node-history-entry">
-            {entry.model} · seed {entry.seed} · ${entry.costUsd.toFixed(entry.costUsd > 0 && entry.costUsd < 0.01 ? 4 : 2)}
-          </li>
-        ))}
-      </ol>
-    </details>
-  );
-}

@@ -5,17 +5,8 @@ import { useNodeBoard } from "./board-context";
 /** runs[nodeId] as server/jobs/run-writer.ts writes it. */
 export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "canceled";
 
-import type { RunOutput } from "../../server/jobs/run-writer";
-export type { RunOutput };
-
-export interface RunHistoryEntry {
-  jobId: string;
-  model: string;
-  seed: number;
-  costUsd: number;
-  outputs: RunOutput[];
-  finishedAt: number;
-}
+import type { RunHistoryEntry, RunOutput } from "../../server/jobs/run-writer";
+export type { RunHistoryEntry, RunOutput };
 
 export interface RunView {
   jobId: string;

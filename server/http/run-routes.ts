@@ -23,6 +23,7 @@ const CreateNodeBody = z
     y: z.number().finite().optional(),
   })
   .strict();
+const SelectOutputBody = z.object({ jobId: z.string().regex(/^job_[A-Za-z0-9_-]{1,64}$/, "jobId must be a job id") }).strict();
 const StartRunBody = z.object({ nodeId: z.string().regex(/^shape:[A-Za-z0-9_-]{1,64}$/, "nodeId must be a shape id"), force: z.boolean().optional() }).strict();
 
 interface RunRouteDeps {
@@ -65,6 +66,16 @@ export function runRoutes({ boards, rooms, runner, limits }: RunRouteDeps) {
         release();
       }
       res.status(201).json({ nodeId });
+    }),
+  );
+
+  router.put(
+    "/boards/:id/nodes/:nodeId/current",
+    handle(async (req, res) => {
+      await requireEditor(boards, req, req.params.id, "choosing a node's output");
+      const { jobId } = parse(SelectOutputBody, req.body ?? {});
+      await runner.selectOutput(req.params.id, req.params.nodeId, jobId);
+      res.json({ nodeId: req.params.nodeId, jobId });
     }),
   );
 

@@ -40,7 +40,8 @@ export function outputStore(assets: AssetStore, maxBytes: number) {
       for (const out of outputs) {
         const meta = { type: out.type, width: out.width, height: out.height, durationS: out.durationS };
         if (out.type === "text" && !out.bytes && !out.url) {
-          saved.push({ ...meta, mime: out.mime });
+          // kept in the job's record: a reused or restored text run shows it again
+          saved.push({ ...meta, mime: out.mime, text: out.text ?? "" });
         } else if (out.bytes) {
           saved.push({ ...meta, mime: out.mime, url: await store(boardId, out.mime, out.bytes) });
         } else if (out.url) {

@@ -11,6 +11,17 @@ export interface RunOutput {
   width?: number;
   height?: number;
   durationS?: number;
+  /** A text run's whole text. In the live run it is the `text` Y.Text instead (see `finished`). */
+  text?: string;
+}
+
+export interface RunHistoryEntry {
+  jobId: string;
+  model: string;
+  seed: number;
+  costUsd: number;
+  outputs: RunOutput[];
+  finishedAt: number;
 }
 
 export interface RunStart {
@@ -92,6 +103,7 @@ export function runWriter(doc: Y.Doc) {
     },
 
     finished(nodeId: string, jobId: string, end: RunEnd & { model: string; seed: number }) {
+      const outputs = end.outputs ?? [];
       doc.transact(() => {
         const run = runs.get(nodeId);
         const live = current(nodeId, jobId);
@@ -101,14 +113,67 @@ export function runWriter(doc: Y.Doc) {
           live.set("finishedAt", Date.now());
           live.set("error", end.error ?? null);
           live.set("costUsd", end.costUsd ?? null);
-          live.set("outputs", end.outputs ?? []);
-          live.set("currentJobId", end.status === "succeeded" ? jobId : (live.get("currentJobId") ?? null));
+          live.set("outputs", outputs.map(withoutText));
+          if (end.status === "succeeded") {
+            showText(live, outputs);
+            live.set("currentJobId", jobId);
+          }
         }
         const history = run?.get("history");
         if (end.status !== "succeeded" || !(history instanceof Y.Array)) return;
         if (history.toArray().some((h) => (h as { jobId?: string }).jobId === jobId)) return;
-        history.push([{ jobId, model: end.model, seed: end.seed, costUsd: end.costUsd ?? 0, outputs: end.outputs ?? [], finishedAt: Date.now() }]);
+        const entry: RunHistoryEntry = { jobId, model: end.model, seed: end.seed, costUsd: end.costUsd ?? 0, outputs, finishedAt: Date.now() };
+        history.push([entry]);
       }, RUNS_ORIGIN);
     },
+
+    /**
+     * Makes an earlier succeeded run the node's current one again: its outputs
+     * (and text) are what collaborators see and what downstream nodes read.
+     * Refused while a run is active, whose result would replace it anyway.
+     */
+    select(nodeId: string, jobId: string): "selected" | "busy" | "unknown" {
+      const run = runs.get(nodeId);
+      if (!(run instanceof Y.Map)) return "unknown";
+      const status = run.get("status");
+      if (status === "queued" || status === "running") return "busy";
+      const history = run.get("history");
+      const entry = history instanceof Y.Array ? (history.toArray() as RunHistoryEntry[]).find((h) => h.jobId === jobId) : undefined;
+      if (!entry) return "unknown";
+      doc.transact(() => {
+        run.set("jobId", entry.jobId);
+        run.set("status", "succeeded");
+        run.set("progress", 1);
+        run.set("error", null);
+        run.set("provider", entry.model.split(":")[0]);
+        run.set("model", entry.model);
+        run.set("seed", entry.seed);
+        run.set("costUsd", entry.costUsd);
+        run.set("finishedAt", entry.finishedAt);
+        run.set("outputs", entry.outputs.map(withoutText));
+        if (entry.outputs.some((o) => o.type === "text")) showText(run, entry.outputs);
+        else run.delete("text");
+        run.set("currentJobId", entry.jobId);
+      }, RUNS_ORIGIN);
+      return "selected";
+    },
   };
+}
+
+/** The live run keeps text in its Y.Text, not twice. */
+function withoutText(output: RunOutput): RunOutput {
+  if (output.text === undefined) return output;
+  const { text: _text, ...rest } = output;
+  return rest;
+}
+
+/** Puts a finished text output into the run's Y.Text (a reused or restored run streamed nothing). */
+function showText(run: Y.Map<unknown>, outputs: RunOutput[]): void {
+  const text = outputs.find((o) => o.type === "text")?.text;
+  if (text === undefined) return;
+  const shown = run.get("text");
+  if (!(shown instanceof Y.Text)) return void run.set("text", new Y.Text(text));
+  if (shown.toString() === text) return;
+  shown.delete(0, shown.length);
+  shown.insert(0, text);
 }

@@ -258,6 +258,18 @@ export function createJobRunner(options: RunnerOptions) {
       return job;
     },
 
+    /** Makes one of a node's earlier results its current output again (see runWriter.select). */
+    async selectOutput(boardId: string, nodeId: string, jobId: string): Promise<void> {
+      const { room, release } = await rooms.pin(boardId);
+      try {
+        const outcome = runWriter(room.doc).select(nodeId, jobId);
+        if (outcome === "busy") throw new AppError("conflict", "The node is running; wait for the run to end or cancel it first.");
+        if (outcome === "unknown") throw new AppError("not_found", `Node "${nodeId}" has no succeeded run "${jobId}".`);
+      } finally {
+        release();
+      }
+    },
+
     /** Cancels one job: it leaves the queue, or its provider call is aborted. Other jobs are untouched. */
     async cancel(boardId: string, jobId: string): Promise<JobRow> {
       const job = await this.get(boardId, jobId);

@@ -87,20 +87,21 @@ export async function canvasBox(target: Target): Promise<{ x: number; y: number;
 }
 
 /**
- * Draws a rectangle with the mouse: presses "r" (the rectangle tool) and
+ * Draws with the mouse: presses a tool's key ("r" rectangle, "a" arrow) and
  * drags from `from` to `to`, both in page pixels. Returns the id of the shape
  * the editor created (the one not there before), or null when none was.
  * `board` is where the editor is: the page, or the frame of an embed in it.
  */
-export async function drawRectangle(
+export async function drawWithTool(
   page: Page,
+  toolKey: string,
   from: { x: number; y: number },
   to: { x: number; y: number },
   board: Target = page,
 ): Promise<string | null> {
   const before = new Set(await shapeIds(board));
   await page.mouse.move(from.x, from.y);
-  await page.keyboard.press("r");
+  await page.keyboard.press(toolKey);
   await page.mouse.down();
   await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 4 });
   await page.mouse.move(to.x, to.y, { steps: 4 });
@@ -109,6 +110,8 @@ export async function drawRectangle(
   const created = after.filter((id) => !before.has(id));
   return created.length === 1 ? created[0]! : null;
 }
+
+export const drawRectangle = (page: Page, from: { x: number; y: number }, to: { x: number; y: number }, board: Target = page) => drawWithTool(page, "r", from, to, board);
 
 /** Clicks an empty spot of the canvas (in page pixels) so the editor has keyboard focus, then Escape clears any selection. */
 export async function focusCanvas(page: Page, at: { x: number; y: number }): Promise<void> {

@@ -1,5 +1,6 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import type { Browser, BrowserContext, Frame, Page } from "playwright-core";
 import {
   collectErrors,
@@ -15,7 +16,8 @@ import {
   type ErrorLog,
   type TestServer,
 } from "./harness.js";
-import { embeddedBoard, personContext, SLOW, until, waitForStatus } from "./board-helpers.js";
+import { embeddedBoard, personContext, SLOW, until } from "./board-helpers.js";
+import { addNode, nodeCard, nodeStatus, openBoard } from "./node-helpers.js";
 
 /**
  * Generation nodes on the canvas, driven as people would: Alice (the owner)
@@ -45,31 +47,10 @@ describe("generation nodes in the browser", () => {
 
   async function openPage(context: BrowserContext, url: string): Promise<{ page: Page; errors: ErrorLog }> {
     contexts.push(context);
-    const page = await context.newPage();
-    const errors = collectErrors(page);
-    await page.goto(url);
-    await waitForCanvas(page, SLOW);
-    await waitForStatus(page, "connected");
-    return { page, errors };
+    return openBoard(context, url);
   }
-
-  /** Alice adds a node from the menu; it is created selected, in the middle of her viewport. */
-  async function addNode(page: Page, kind: string, dx: number): Promise<string> {
-    await page.locator('[data-testid="add-node"]').selectOption(kind);
-    const id = await page.evaluate(() => (window as any).editor.getSelectedShapeIds()[0] as string);
-    assert.match(id, /^shape:/);
-    // side by side, so neither card covers the other
-    await page.evaluate(pageScript(({ id, dx }) => {
-      const editor = (window as any).editor;
-      const shape = editor.getShape(id);
-      editor.updateShape({ id, type: shape.type, x: shape.x + dx });
-      editor.selectNone();
-    }, { id, dx }));
-    return id;
-  }
-
-  const card = (target: Page | Frame, id: string) => target.locator(`[data-node-id="${id}"]`);
-  const statusOf = (target: Page | Frame, id: string) => card(target, id).locator('[data-testid="node-status"]').getAttribute("data-status");
+  const card = nodeCard;
+  const statusOf = nodeStatus;
 
   /** Records every status each node card shows, from now on (a MutationObserver, so no state is missed between polls). */
   async function recordStatuses(target: Page | Frame) {
@@ -210,6 +191,9 @@ describe("generation nodes in the browser", () => {
       return editor.getCurrentPageShapes().filter((s: any) => s.type === "image").map((s: any) => editor.getAsset(s.props.assetId)?.props.src).filter((s: string) => s === src).length;
     }, gifSrc));
     assert.equal(placed, 1, "one image shape showing the output");
+    const [gifFile] = await Promise.all([a.waitForEvent("download"), card(a, videoId).locator('[data-testid="node-download"]').click()]);
+    assert.match(gifFile.suggestedFilename(), /^waves-\d+\.gif$/);
+    assert.equal((await readFile((await gifFile.path())!)).subarray(0, 6).toString("latin1"), "GIF89a", "the download is the GIF itself");
 
     // A prompt node is just its text.
     const promptId = await addNode(a, "prompt", 500);
@@ -225,6 +209,7 @@ describe("generation nodes in the browser", () => {
     assert.equal(await card(v, speechId).locator('[data-testid="node-run"], [data-testid="node-rerun"], [data-testid="node-place"]').count(), 0);
     assert.equal(await card(v, speechId).locator('[data-testid="node-prompt"]').getAttribute("readonly"), "");
     assert.equal(await card(v, speechId).locator('[data-testid="node-model"]').isDisabled(), true);
+    assert.equal(await card(v, videoId).locator('[data-testid="node-download"]').count(), 1, "viewers can download outputs");
 
     // Chromium logs the refused run's answer (HTTP 400) as a console error; nothing else may be there.
     alice.errors.assertNone([/Failed to load resource: the server responded with a status of 400 .*\/api\/boards\/[^/]+\/runs:0\)$/]);
