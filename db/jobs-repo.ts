@@ -66,6 +66,11 @@ export function createJobsRepo(db: Database) {
       return row ?? null;
     },
 
+    /** Every queued job, oldest first (distributed mode's start-up). */
+    async queued(): Promise<JobRow[]> {
+      return db.select().from(jobs).where(eq(jobs.status, "queued")).orderBy(jobs.createdAt);
+    },
+
     /**
      * After a restart: queued jobs go back on the queue; a job found running was
      * interrupted, and is re-queued once — a second interruption fails it.

@@ -78,6 +78,13 @@ const EnvSchema = z.object({
     /^(image|text|speech|video):[\w.-]+\/[\w.-]+(:[0-9a-f]{64})?$/,
     "entries must look like image:owner/name or image:owner/name:<64-hex version>",
   ).optional(),
+
+  // Distributed mode (README: "Several processes"): with REDIS_URL and DATABASE_URL both set,
+  // the job queue, rate limits and the model-list cache live in Redis.
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be 1-64 letters, digits, '_', '.' or '-'").default("genboard"),
+  JOB_WORKERS: z.enum(["on", "off"], { error: "must be on or off" }).default("on"),
+  JOB_LOCK_MS: int(1000, 600_000).default(10_000),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -101,6 +108,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message} (got ${shown(String(i.path[0]), env[String(i.path[0])])})`));
   }
   const e = parsed.data;
+  const distributed = e.REDIS_URL && e.DATABASE_URL ? { redisUrl: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : null;
+  if (e.JOB_WORKERS === "off" && !distributed) {
+    throw new ConfigError(["JOB_WORKERS: off needs REDIS_URL and DATABASE_URL: in embedded mode no other process would run the jobs"]);
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -117,7 +128,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retryBaseMs: e.JOB_RETRY_BASE_MS,
       localTokenDelayMs: e.LOCAL_TOKEN_DELAY_MS,
       limits: { perBoardPerMinute: e.RUNS_PER_BOARD_PER_MINUTE, perClientPerMinute: e.RUNS_PER_CLIENT_PER_MINUTE },
+      workers: e.JOB_WORKERS === "on",
+      lockMs: e.JOB_LOCK_MS,
     },
+    /** Set in distributed mode: the Redis every process shares. */
+    distributed,
     app: { tldrawLicenseKey: e.TLDRAW_LICENSE_KEY, embedFrameAncestors: e.EMBED_FRAME_ANCESTORS },
     providers: {
       openai: {

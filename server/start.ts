@@ -5,13 +5,8 @@ import type { ServerBuild } from "@remix-run/node";
 import { RoomManager } from "../collab/index.js";
 import { openStores } from "../db/index.js";
 import { createAssetStore } from "./assets/asset-store.js";
-import { FairQueue } from "./jobs/fair-queue.js";
-import { createJobRunner } from "./jobs/runner.js";
 import { runRoutes } from "./http/run-routes.js";
-import { providerRegistry } from "./providers/registry.js";
-import { createLocalProvider } from "./providers/local/index.js";
-import { createOpenAIProvider } from "./providers/openai/index.js";
-import { createReplicateProvider } from "./providers/replicate/index.js";
+import { createJobSystem } from "./job-system.js";
 import { createBoardService } from "./boards.js";
 import type { Config } from "./config.js";
 import { createHttpApp } from "./http/app.js";
@@ -35,24 +30,8 @@ export async function startServer(config: Config, logger: Logger, server: Server
   const rooms = new RoomManager(database.docStore, config.rooms, logger.child({ layer: "collab" }));
   const boards = createBoardService(database.boards, rooms);
   const assets = createAssetStore(database.assets);
-  const replicate = createReplicateProvider(config.providers.replicate, { logger: logger.child({ provider: "replicate" }) });
-  const providers = providerRegistry([
-    createLocalProvider({ tokenDelayMs: config.jobs.localTokenDelayMs }),
-    createOpenAIProvider(config.providers.openai),
-    replicate,
-  ]);
-  const runner = createJobRunner({
-    repo: database.jobs,
-    rooms,
-    assets,
-    queue: new FairQueue(config.jobs.concurrency),
-    providers,
-    logger: logger.child({ layer: "jobs" }),
-    timeoutMs: config.jobs.timeoutMs,
-    maxAttempts: config.jobs.maxAttempts,
-    retryBaseMs: config.jobs.retryBaseMs,
-    maxOutputBytes: config.maxAssetBytes,
-  });
+  const jobs = createJobSystem(config, { database, rooms, assets, logger });
+  const { runner, replicate } = jobs;
   const { remixBuild, publicDir } = paths();
   const build = (await import(pathToFileURL(remixBuild).href)) as ServerBuild;
 
@@ -71,7 +50,7 @@ export async function startServer(config: Config, logger: Logger, server: Server
       isReady: () => ready,
       tldrawLicenseKey: config.app.tldrawLicenseKey,
       embedFrameAncestors: config.app.embedFrameAncestors,
-      apiExtensions: [runRoutes({ boards, rooms, runner, limits: config.jobs.limits })],
+      apiExtensions: [runRoutes({ boards, rooms, runner, limiters: jobs.limiters })],
       replicate,
     }),
   );
@@ -81,12 +60,12 @@ export async function startServer(config: Config, logger: Logger, server: Server
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());
   });
-  await runner.start();
+  await jobs.start();
   ready = true;
   const port = (server.address() as AddressInfo).port;
   // The "listening" line is what supervisors and tests wait for: keep it unless logging is off entirely.
   const announce = logger.level === "silent" ? logger : logger.child({}, { level: "info" });
-  announce.info({ port, host: config.host, database: database.kind, startupMs: Math.round(performance.now() - startedAt) }, "listening");
+  announce.info({ port, host: config.host, database: database.kind, mode: jobs.mode, jobWorkers: config.jobs.workers, startupMs: Math.round(performance.now() - startedAt) }, "listening");
 
   return {
     port,
@@ -94,7 +73,7 @@ export async function startServer(config: Config, logger: Logger, server: Server
       ready = false;
       sockets.close();
       server.close();
-      await runner.stop();
+      await jobs.stop();
       await rooms.shutdown();
       server.closeAllConnections();
       await database.close();

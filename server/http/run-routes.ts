@@ -1,6 +1,5 @@
 import express, { type Request, type Response } from "express";
 import { getIndexAbove, type IndexKey } from "@tldraw/utils";
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { z } from "zod";
 import type { RoomManager } from "../../collab/index.js";
 import type { BoardService } from "../boards.js";
@@ -9,7 +8,8 @@ import { createNodeRecord, NODE_KINDS } from "../nodes/node-record.js";
 import { requireEditor } from "./board-auth.js";
 import { AppError } from "./errors.js";
 import { handle } from "./json-errors.js";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import type { SlidingWindowLimiter } from "../limits/sliding-window.js";
 
 const Param = z.union([z.number().finite(), z.string().max(200)]);
 const CreateNodeBody = z
@@ -30,15 +30,14 @@ interface RunRouteDeps {
   boards: BoardService;
   rooms: RoomManager;
   runner: JobRunner;
-  /** Starting runs is limited per board and per client; the limiters are built here, once. */
-  limits: { perBoardPerMinute: number; perClientPerMinute: number };
+  /** Starting runs is limited per board and per client; the limiters are built once, at start-up. */
+  limiters: { perBoard: SlidingWindowLimiter; perClient: SlidingWindowLimiter };
 }
 
 /** The scripting API: create nodes, start, read and cancel their runs. Mounted under /api. */
-export function runRoutes({ boards, rooms, runner, limits }: RunRouteDeps) {
+export function runRoutes({ boards, rooms, runner, limiters }: RunRouteDeps) {
   const router = express.Router();
-  const perBoard = new RateLimiterMemory({ points: limits.perBoardPerMinute, duration: 60 });
-  const perClient = new RateLimiterMemory({ points: limits.perClientPerMinute, duration: 60 });
+  const { perBoard, perClient } = limiters;
 
   router.get(
     "/models",
@@ -124,17 +123,15 @@ function publicJob(job: Awaited<ReturnType<JobRunner["get"]>>) {
   return rest;
 }
 
-const clientKey = (req: Request) => req.get("authorization") ?? req.ip ?? "unknown";
+/** Hashed: the key is kept (in Redis, in distributed mode) and must not be a usable token. */
+const clientKey = (req: Request) => createHash("sha256").update(req.get("authorization") ?? req.ip ?? "unknown").digest("base64url");
 
-async function consume(res: Response, limiter: RateLimiterMemory, key: string, who: string) {
-  try {
-    await limiter.consume(key);
-  } catch (rejection) {
-    if (!(rejection instanceof RateLimiterRes)) throw rejection;
-    const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-    res.setHeader("Retry-After", String(seconds));
-    throw new AppError("rate_limited", `Too many runs started by ${who}; try again in ${seconds} s.`);
-  }
+async function consume(res: Response, limiter: SlidingWindowLimiter, key: string, who: string) {
+  const decision = await limiter.hit(key);
+  if (decision.allowed) return;
+  const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+  res.setHeader("Retry-After", String(seconds));
+  throw new AppError("rate_limited", `Too many runs started by ${who}; try again in ${seconds} s.`);
 }
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {

@@ -1,47 +1,81 @@
-import type { JobQueue, QueuedJob } from "./queue.js";
+import type { JobEndStatus, JobQueue, JobQueueHandlers, QueuedJob } from "./queue.js";
 
 /**
  * The embedded mode's queue: one FIFO per board, served round-robin, so a board
  * that queues 500 jobs does not starve the board that queues one; at most
- * `concurrency` jobs run at once in this process.
+ * `concurrency` jobs run at once in this process. Cancels and job ends are
+ * delivered to this process's own handlers: there is no other process.
  */
 export class FairQueue implements JobQueue {
+  readonly kind = "in-process";
   private readonly boards = new Map<string, QueuedJob[]>();
-  private readonly delayed = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly delayed = new Map<string, { job: QueuedJob; timer: ReturnType<typeof setTimeout> }>();
   private readonly running = new Set<Promise<void>>();
-  private work: ((job: QueuedJob) => Promise<void>) | null = null;
+  private handlers: JobQueueHandlers | null = null;
   private closed = false;
 
   constructor(private readonly concurrency: number) {}
 
-  get depth(): number {
+  async depth(): Promise<number> {
     let n = this.delayed.size;
     for (const q of this.boards.values()) n += q.length;
     return n;
   }
 
-  enqueue(job: QueuedJob, delayMs = 0): void {
-    if (this.closed) return;
+  async enqueue(job: QueuedJob, delayMs = 0): Promise<void> {
+    if (this.closed || this.isQueued(job)) return;
     if (delayMs > 0) {
-      this.delayed.set(
-        job.id,
-        setTimeout(() => {
-          this.delayed.delete(job.id);
-          this.enqueue(job);
-        }, delayMs),
-      );
+      const timer = setTimeout(() => {
+        this.delayed.delete(job.id);
+        this.push(job);
+      }, delayMs);
+      this.delayed.set(job.id, { job, timer });
       return;
     }
+    this.push(job);
+  }
+
+  async cancel(job: QueuedJob): Promise<boolean> {
+    if (this.removeWaiting(job.id)) return true;
+    this.handlers?.onCancel(job.id);
+    return false;
+  }
+
+  async announceEnd(jobId: string, status: JobEndStatus): Promise<void> {
+    this.handlers?.onEnded(jobId, status);
+  }
+
+  async start(handlers: JobQueueHandlers): Promise<void> {
+    this.handlers = handlers;
+    this.pump();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const { timer } of this.delayed.values()) clearTimeout(timer);
+    this.delayed.clear();
+    this.boards.clear();
+    await Promise.allSettled([...this.running]);
+  }
+
+  private isQueued(job: QueuedJob): boolean {
+    const same = (j: QueuedJob) => j.id === job.id && j.attempt === job.attempt;
+    if ([...this.delayed.values()].some((d) => same(d.job))) return true;
+    return this.boards.get(job.boardId)?.some(same) ?? false;
+  }
+
+  private push(job: QueuedJob): void {
+    if (this.closed) return;
     const queue = this.boards.get(job.boardId);
     if (queue) queue.push(job);
     else this.boards.set(job.boardId, [job]);
     this.pump();
   }
 
-  remove(jobId: string): boolean {
-    const timer = this.delayed.get(jobId);
-    if (timer) {
-      clearTimeout(timer);
+  private removeWaiting(jobId: string): boolean {
+    const delayed = this.delayed.get(jobId);
+    if (delayed) {
+      clearTimeout(delayed.timer);
       this.delayed.delete(jobId);
       return true;
     }
@@ -55,24 +89,12 @@ export class FairQueue implements JobQueue {
     return false;
   }
 
-  start(work: (job: QueuedJob) => Promise<void>): void {
-    this.work = work;
-    this.pump();
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    for (const timer of this.delayed.values()) clearTimeout(timer);
-    this.delayed.clear();
-    this.boards.clear();
-    await Promise.allSettled([...this.running]);
-  }
-
   private pump(): void {
-    while (this.work && !this.closed && this.running.size < this.concurrency) {
+    while (this.handlers && !this.closed && this.running.size < this.concurrency) {
       const job = this.takeNext();
       if (!job) return;
-      const run = this.work(job)
+      const run = this.handlers
+        .work({ ...job, redelivered: false })
         .catch(() => {})
         .finally(() => {
           this.running.delete(run);

@@ -1,21 +1,56 @@
+import type { JobStatus } from "../../db/index.js";
+
 /**
  * What the runner needs from a job queue. Embedded mode uses the in-process
- * FairQueue; the distributed mode (BullMQ) implements the same contract, with
- * the jobs table as the durable record in both.
+ * FairQueue; distributed mode uses BullMQ on Redis (bullmq-queue.ts). Both keep
+ * the same contract (job-queue.contract.test.ts); the jobs table stays the
+ * durable record in both, the queue only orders and hands out the work.
  */
 export interface QueuedJob {
   id: string;
   boardId: string;
+  /**
+   * The jobs table's attempt count when this entry was queued. With the id it
+   * names one queue entry: a retry is a new entry, so a queue that refuses
+   * duplicate ids still takes it.
+   */
+  attempt: number;
+}
+
+export interface DeliveredJob extends QueuedJob {
+  /** The queue handed this entry out before and its worker died (stall detection): the table may still say `running`. */
+  redelivered: boolean;
+}
+
+export type JobEndStatus = Extract<JobStatus, "succeeded" | "failed" | "canceled">;
+
+export interface JobQueueHandlers {
+  /** Runs one job; at most `concurrency` at a time in this process. */
+  work(job: DeliveredJob): Promise<void>;
+  /** Some process canceled `jobId`: abort it if it runs here. */
+  onCancel(jobId: string): void;
+  /** `jobId` ended in some process: wakes the jobs here that wait for it. */
+  onEnded(jobId: string, status: JobEndStatus): void;
+  /** The queue gave up on a job it could not get done (its worker kept dying): the table must say so. */
+  onLost(jobId: string, reason: string): void;
 }
 
 export interface JobQueue {
-  /** Runs `job` once a slot is free; `delayMs` postpones it (retry backoff). */
-  enqueue(job: QueuedJob, delayMs?: number): void;
-  /** Drops a job that has not started; false if it was not waiting here. */
-  remove(jobId: string): boolean;
-  /** Starts handing jobs to `work`; at most `concurrency` at a time. */
-  start(work: (job: QueuedJob) => Promise<void>): void;
+  /** Where the queue lives: `shared` queues are served by every process's workers. */
+  readonly kind: "in-process" | "shared";
+  /** Queues `job`; `delayMs` postpones it (retry backoff). Queuing the same entry twice queues it once. */
+  enqueue(job: QueuedJob, delayMs?: number): Promise<void>;
+  /**
+   * Cancels a job wherever it is: a waiting entry is removed (true); otherwise
+   * every process is told, and the one running it aborts it (false).
+   */
+  cancel(job: QueuedJob): Promise<boolean>;
+  /** Tells every process that a job ended (see JobQueueHandlers.onEnded). */
+  announceEnd(jobId: string, status: JobEndStatus): Promise<void>;
+  /** Starts serving `handlers`; a process that runs no workers never calls it. */
+  start(handlers: JobQueueHandlers): Promise<void>;
   /** Stops taking jobs; resolves when the running ones have returned. */
   close(): Promise<void>;
-  readonly depth: number;
+  /** Jobs waiting (delayed included), across every process for a shared queue. */
+  depth(): Promise<number>;
 }

@@ -11,7 +11,8 @@ import { ProviderError, type ModelInfo, type Provider } from "../providers/types
 import { upstreamNodes } from "./graph.js";
 import { resolveInput } from "./inputs.js";
 import { outputStore } from "./output-store.js";
-import type { JobQueue, QueuedJob } from "./queue.js";
+import type { TtlCache } from "../cache/ttl-cache.js";
+import type { DeliveredJob, JobEndStatus, JobQueue } from "./queue.js";
 import { runWriter } from "./run-writer.js";
 
 export interface RunnerOptions {
@@ -20,6 +21,8 @@ export interface RunnerOptions {
   assets: AssetStore;
   queue: JobQueue;
   providers: ReadonlyMap<string, Provider>;
+  /** Model lists, shared by every process in distributed mode. */
+  cache: TtlCache;
   logger: Logger;
   timeoutMs: number;
   maxAttempts: number;
@@ -55,15 +58,8 @@ export function createJobRunner(options: RunnerOptions) {
   }
 
   /** Model lists may cost a request (remote providers): kept for a minute. */
-  const modelLists = new Map<string, { at: number; models: Promise<ModelInfo[]> }>();
   function modelInfoList(provider: Provider): Promise<ModelInfo[]> {
-    let cached = modelLists.get(provider.id);
-    if (!cached || Date.now() - cached.at > 60_000) {
-      cached = { at: Date.now(), models: provider.models() };
-      modelLists.set(provider.id, cached);
-      cached.models.catch(() => modelLists.delete(provider.id));
-    }
-    return cached.models;
+    return options.cache.getOrLoad(`models:${provider.id}`, MODEL_LIST_TTL_MS, () => provider.models());
   }
 
   async function modelInfo(provider: Provider, model: string): Promise<ModelInfo> {
@@ -118,29 +114,34 @@ export function createJobRunner(options: RunnerOptions) {
       }
       await repo.insert(job);
       writer.queued(nodeId, { jobId: job.id, kind: node.kind, provider: provider.id, model: node.model, seed: node.seed });
-      queue.enqueue({ id: job.id, boardId });
+      await queue.enqueue({ id: job.id, boardId, attempt: 0 });
       return { jobId: job.id };
     } finally {
       release();
     }
   }
 
-  async function execute({ id }: QueuedJob): Promise<void> {
+  async function execute(delivered: DeliveredJob): Promise<void> {
+    const { id } = delivered;
     // Registered before the first await: a cancel from here on aborts this attempt
     // whatever it is waiting for (the database, the room, an upstream job).
     const controller = new AbortController();
     inFlight.set(id, controller);
     try {
-      await attempt(id, controller);
+      await attempt(delivered, controller);
     } finally {
       if (inFlight.get(id) === controller) inFlight.delete(id);
     }
   }
 
-  async function attempt(id: string, controller: AbortController): Promise<void> {
+  async function attempt(delivered: DeliveredJob, controller: AbortController): Promise<void> {
+    const { id } = delivered;
     const job = await repo.get(id);
-    if (!job || job.status !== "queued" || controller.signal.aborted || !(await repo.markRunning(id))) return;
+    // A redelivered job (its worker died) is still `running` in the table; anything else not `queued` was canceled or already ran.
+    const runnable = job?.status === "queued" || (job?.status === "running" && delivered.redelivered);
+    if (!job || !runnable || controller.signal.aborted || !(await repo.markRunning(id))) return;
     const log = logger.child({ jobId: id, boardId: job.boardId, requestId: job.requestId ?? undefined });
+    log.info({ attempt: job.attempts + 1, redelivered: delivered.redelivered }, "job started");
     const { room, release } = await rooms.pin(job.boardId);
     const writer = runWriter(room.doc);
     const input = job.input as JobInput;
@@ -173,7 +174,11 @@ export function createJobRunner(options: RunnerOptions) {
       log.info({ provider: job.provider, model: job.model, attempts: job.attempts + 1 }, "job succeeded");
     } catch (error) {
       const reason = controller.signal.aborted ? controller.signal.reason : error;
-      if (reason instanceof CanceledError) return; // cancel() already wrote the outcome
+      if (reason instanceof CanceledError) {
+        // The canceling process wrote the outcome to the table and its copy of the board; this may be another process's copy.
+        writer.finished(job.nodeId, id, { status: "canceled", error: reason.message, model: job.model, seed: input.seed });
+        return;
+      }
       const transient = reason instanceof ProviderError ? reason.transient : false;
       const message = reason instanceof Error ? reason.message : String(reason);
       if (transient && job.attempts + 1 < options.maxAttempts) {
@@ -181,7 +186,8 @@ export function createJobRunner(options: RunnerOptions) {
         log.warn({ err: reason, attempt: job.attempts + 1, retryInMs: delay }, "job failed, will retry");
         await repo.requeue(id, message);
         writer.queued(job.nodeId, { jobId: id, kind: job.kind, provider: job.provider, model: job.model, seed: input.seed });
-        queue.enqueue({ id, boardId: job.boardId }, delay);
+        // markRunning counted this attempt: the retry is the table's next entry
+        await queue.enqueue({ id, boardId: job.boardId, attempt: job.attempts + 1 }, delay);
         return;
       }
       log.warn({ err: reason }, "job failed");
@@ -192,12 +198,27 @@ export function createJobRunner(options: RunnerOptions) {
     }
   }
 
-  async function end(job: JobRow, writer: ReturnType<typeof runWriter>, result: { status: "succeeded" | "failed" | "canceled"; outputs?: unknown; error?: string; costUsd?: number | null }) {
+  async function end(job: JobRow, writer: ReturnType<typeof runWriter>, result: { status: JobEndStatus; outputs?: unknown; error?: string; costUsd?: number | null }) {
     if (await repo.finish(job.id, result)) {
       const input = job.input as JobInput;
       writer.finished(job.nodeId, job.id, { ...result, outputs: result.outputs as never, model: job.model, seed: input.seed });
     }
     ended.emit(job.id, result.status);
+    // jobs waiting for this one may be in other processes
+    await queue.announceEnd(job.id, result.status).catch((err) => logger.warn({ err, jobId: job.id }, "announcing a job's end failed"));
+  }
+
+  /** The queue gave up on a job (its worker kept dying): the table and the board say so. */
+  async function lost(jobId: string, reason: string) {
+    const job = await repo.get(jobId);
+    if (!job || (job.status !== "queued" && job.status !== "running")) return;
+    logger.warn({ jobId, boardId: job.boardId, reason }, "job lost by the queue");
+    const { room, release } = await rooms.pin(job.boardId);
+    try {
+      await end(job, runWriter(room.doc), { status: "failed", error: `The job could not be completed: ${reason}` });
+    } finally {
+      release();
+    }
   }
 
   /**
@@ -207,17 +228,21 @@ export function createJobRunner(options: RunnerOptions) {
    */
   async function waitForJobs(ids: string[], signal: AbortSignal): Promise<string | null> {
     for (const id of ids) {
+      // Listening before reading the row: an end announced while the row is read is not missed.
+      const end = endOf(id, signal);
       const row = await repo.get(id);
       signal.throwIfAborted();
       let status = row?.status;
-      if (status === "queued" || status === "running") status = await endOf(id, signal);
+      if (status === "queued" || status === "running") status = await end.promise;
+      else end.cancel();
       if (status !== "succeeded") return id;
     }
     return null;
   }
 
-  function endOf(jobId: string, signal: AbortSignal): Promise<JobStatus> {
-    return new Promise((resolve, reject) => {
+  function endOf(jobId: string, signal: AbortSignal) {
+    let cancel = () => {};
+    const promise = new Promise<JobStatus>((resolve, reject) => {
       const onEnd = (status: JobStatus) => {
         signal.removeEventListener("abort", onAbort);
         resolve(status);
@@ -226,9 +251,15 @@ export function createJobRunner(options: RunnerOptions) {
         ended.off(jobId, onEnd);
         reject(signal.reason);
       };
+      cancel = () => {
+        ended.off(jobId, onEnd);
+        signal.removeEventListener("abort", onAbort);
+      };
       ended.once(jobId, onEnd);
       signal.addEventListener("abort", onAbort, { once: true });
     });
+    promise.catch(() => {}); // a canceled wait is never awaited
+    return { promise, cancel };
   }
 
   return {
@@ -274,7 +305,8 @@ export function createJobRunner(options: RunnerOptions) {
     async cancel(boardId: string, jobId: string): Promise<JobRow> {
       const job = await this.get(boardId, jobId);
       if (job.status !== "queued" && job.status !== "running") return job;
-      queue.remove(jobId);
+      // removed if still waiting; otherwise whichever process runs it is told to abort it
+      await queue.cancel({ id: jobId, boardId, attempt: job.attempts });
       inFlight.get(jobId)?.abort(new CanceledError());
       const { room, release } = await rooms.pin(boardId);
       try {
@@ -285,12 +317,26 @@ export function createJobRunner(options: RunnerOptions) {
       return (await repo.get(jobId))!;
     },
 
-    async start() {
-      const { requeued, failed } = await repo.recover();
-      for (const job of failed) ended.emit(job.id, "failed");
-      for (const job of requeued) queue.enqueue({ id: job.id, boardId: job.boardId });
-      if (requeued.length > 0 || failed.length > 0) logger.info({ requeued: requeued.length, failed: failed.length }, "jobs recovered after restart");
-      queue.start(execute);
+    /** `workers: false` (distributed mode only): this process queues and cancels jobs but runs none. */
+    async start({ workers }: { workers: boolean }) {
+      if (queue.kind === "in-process") {
+        const { requeued, failed } = await repo.recover();
+        for (const job of failed) ended.emit(job.id, "failed");
+        for (const job of requeued) await queue.enqueue({ id: job.id, boardId: job.boardId, attempt: job.attempts });
+        if (requeued.length > 0 || failed.length > 0) logger.info({ requeued: requeued.length, failed: failed.length }, "jobs recovered after restart");
+      } else {
+        // A `running` job may be running in another process: the queue's stall check, not a restart, decides it was interrupted.
+        // Queued ones are queued again in case Redis lost them; queuing an entry that is there is a no-op.
+        const queued = await repo.queued();
+        for (const job of queued) await queue.enqueue({ id: job.id, boardId: job.boardId, attempt: job.attempts });
+      }
+      if (!workers) return;
+      await queue.start({
+        work: execute,
+        onCancel: (jobId) => inFlight.get(jobId)?.abort(new CanceledError()),
+        onEnded: (jobId, status) => ended.emit(jobId, status),
+        onLost: (jobId, reason) => void lost(jobId, reason).catch((err) => logger.error({ err, jobId }, "recording a lost job failed")),
+      });
     },
 
     async stop() {
@@ -307,6 +353,8 @@ class CanceledError extends Error {
     super("Canceled.");
   }
 }
+
+const MODEL_LIST_TTL_MS = 60_000;
 
 const newJobId = () => `job_${randomBytes(12).toString("base64url")}`;
 

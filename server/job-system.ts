@@ -1,0 +1,57 @@
+import type { RoomManager } from "../collab/index.js";
+import type { openStores } from "../db/index.js";
+import type { AssetStore } from "./assets/asset-store.js";
+import type { Config } from "./config.js";
+import { createJobRunner } from "./jobs/runner.js";
+import type { Logger } from "./logger.js";
+import { createLocalProvider } from "./providers/local/index.js";
+import { createOpenAIProvider } from "./providers/openai/index.js";
+import { providerRegistry } from "./providers/registry.js";
+import { createReplicateProvider } from "./providers/replicate/index.js";
+import { createSharedServices } from "./shared-services.js";
+
+type Database = Awaited<ReturnType<typeof openStores>>;
+
+/**
+ * Everything a process needs to queue and run generation jobs, built once:
+ * providers, the shared services (queue, limiters, cache: in-process or in
+ * Redis) and the runner. Web processes and `npm run worker` both use it.
+ */
+export function createJobSystem(config: Config, deps: { database: Database; rooms: RoomManager; assets: AssetStore; logger: Logger }) {
+  const { database, rooms, assets, logger } = deps;
+  const shared = createSharedServices(config, logger);
+  const replicate = createReplicateProvider(config.providers.replicate, { logger: logger.child({ provider: "replicate" }) });
+  const providers = providerRegistry([createLocalProvider({ tokenDelayMs: config.jobs.localTokenDelayMs }), createOpenAIProvider(config.providers.openai), replicate]);
+  const runner = createJobRunner({
+    repo: database.jobs,
+    rooms,
+    assets,
+    queue: shared.queue,
+    providers,
+    cache: shared.cache,
+    logger: logger.child({ layer: "jobs" }),
+    timeoutMs: config.jobs.timeoutMs,
+    maxAttempts: config.jobs.maxAttempts,
+    retryBaseMs: config.jobs.retryBaseMs,
+    maxOutputBytes: config.maxAssetBytes,
+  });
+  const windowMs = 60_000;
+  const limiters = {
+    perBoard: shared.limiter({ name: "runs-per-board", limit: config.jobs.limits.perBoardPerMinute, windowMs }),
+    perClient: shared.limiter({ name: "runs-per-client", limit: config.jobs.limits.perClientPerMinute, windowMs }),
+  };
+  return {
+    mode: shared.mode,
+    runner,
+    replicate,
+    limiters,
+    start: () => runner.start({ workers: config.jobs.workers }),
+    /** Running jobs are handed back to the queue (a transient abort), then the connections close. */
+    async stop() {
+      await runner.stop();
+      await shared.close();
+    },
+  };
+}
+
+export type JobSystem = ReturnType<typeof createJobSystem>;
