@@ -31,13 +31,25 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   return options.databaseUrl ? openPostgres(options.databaseUrl, options.maxConnections ?? 10) : openPglite(options.dataDir);
 }
 
+/** Any constant shared by every Genboard process: the advisory lock held while migrating. */
+const MIGRATION_LOCK_ID = 4_711_250_001;
+
 async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
   const { default: postgres } = await import("postgres");
   const { drizzle } = await import("drizzle-orm/postgres-js");
   const { migrate } = await import("drizzle-orm/postgres-js/migrator");
   const sql = postgres(url, { max, onnotice: () => {} });
   const db = drizzle(sql, { schema });
-  await migrate(db, { migrationsFolder: migrationsDir() });
+  // Processes started together (distributed mode) would race to create the same
+  // tables: they migrate one at a time, and the later ones find nothing to do.
+  const lock = await sql.reserve();
+  try {
+    await lock`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
+    await migrate(db, { migrationsFolder: migrationsDir() });
+  } finally {
+    await lock`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`.catch(() => {});
+    lock.release();
+  }
   return {
     db: db as unknown as Database,
     kind: "postgres",

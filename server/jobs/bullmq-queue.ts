@@ -30,6 +30,8 @@ const MAX_PRIORITY = 2_097_151;
 /** Past this the fairness counters are reset when the queue next runs dry, long before MAX_PRIORITY. */
 const RESET_AFTER = 1_000_000;
 
+const WAITING = new Set(["waiting", "prioritized", "delayed"]);
+
 type Signal = { type: "cancel"; jobId: string } | { type: "ended"; jobId: string; status: JobEndStatus };
 
 /**
@@ -87,8 +89,10 @@ export class BullJobQueue implements JobQueue {
   }
 
   async cancel(job: QueuedJob): Promise<boolean> {
-    // 1 when removed; 0 when absent or locked by a worker (running)
-    if ((await this.queue.remove(entryId(job))) === 1) return true;
+    // Queue.remove answers 1 for an entry that does not exist, so ask first; it
+    // answers 0 for one a worker has locked meanwhile, which is then running.
+    const state = await this.queue.getJobState(entryId(job));
+    if (WAITING.has(state) && (await this.queue.remove(entryId(job))) === 1) return true;
     await this.publish({ type: "cancel", jobId: job.id });
     return false;
   }

@@ -160,6 +160,7 @@ for (const impl of [fair, bull]) {
       assert.equal(await queue.cancel(job("second")), true, "second was waiting");
       assert.equal(await queue.depth(), 1);
       assert.equal(await queue.cancel(job("first")), false, "first is running, not waiting");
+      assert.equal(await queue.cancel(job("never-queued")), false, "nothing to remove");
       await until(() => r.canceled.includes("first"), "the cancel reaches the worker holding first");
       await until(() => r.started.length === 2 && r.running() === 0, "other runs");
       await sleep(100);

@@ -114,6 +114,10 @@ export function createJobRunner(options: RunnerOptions) {
       }
       await repo.insert(job);
       writer.queued(nodeId, { jobId: job.id, kind: node.kind, provider: provider.id, model: node.model, seed: node.seed });
+      // A worker in another process that opens the board now loads it from the store: the
+      // queued entry must be stored before any worker can take the job, or that worker's
+      // writes (which only touch the node's current run) would find no run to write to.
+      if (queue.kind === "shared") await rooms.updateLog.flush();
       await queue.enqueue({ id: job.id, boardId, attempt: 0 });
       return { jobId: job.id };
     } finally {
@@ -306,7 +310,8 @@ export function createJobRunner(options: RunnerOptions) {
       const job = await this.get(boardId, jobId);
       if (job.status !== "queued" && job.status !== "running") return job;
       // removed if still waiting; otherwise whichever process runs it is told to abort it
-      await queue.cancel({ id: jobId, boardId, attempt: job.attempts });
+      const removed = await queue.cancel({ id: jobId, boardId, attempt: job.attempts });
+      logger.info({ jobId, boardId, removedFromQueue: removed }, "job cancel");
       inFlight.get(jobId)?.abort(new CanceledError());
       const { room, release } = await rooms.pin(boardId);
       try {
@@ -333,7 +338,12 @@ export function createJobRunner(options: RunnerOptions) {
       if (!workers) return;
       await queue.start({
         work: execute,
-        onCancel: (jobId) => inFlight.get(jobId)?.abort(new CanceledError()),
+        onCancel: (jobId) => {
+          const controller = inFlight.get(jobId);
+          if (!controller) return; // not running here
+          logger.info({ jobId }, "job canceled while running here");
+          controller.abort(new CanceledError());
+        },
         onEnded: (jobId, status) => ended.emit(jobId, status),
         onLost: (jobId, reason) => void lost(jobId, reason).catch((err) => logger.error({ err, jobId }, "recording a lost job failed")),
       });

@@ -24,7 +24,31 @@ export interface ServerProcess {
 
 /** Spawns the production build (`build/server.mjs`, made by `npm test` first) on a free port. */
 export async function spawnServer(storage: TestStorage, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, join(ROOT, "build", "server.mjs")], {
+  const { child, output, ready } = spawnBuilt("server.mjs", storage, env, (line) => (line.includes('"msg":"listening"') ? JSON.parse(line).port : undefined));
+  const port = (await ready) as number;
+  return {
+    port,
+    http: `http://127.0.0.1:${port}`,
+    ws: `ws://127.0.0.1:${port}/ws`,
+    pid: child.pid!,
+    output,
+    rss: () => rssOf(child.pid!),
+    kill9: () => kill9(child),
+    stop: () => stopChild(child),
+  };
+}
+
+/** A job-worker process (`npm run worker`, i.e. `build/worker.mjs`): no port; ready once it says so. */
+export type WorkerProcess = Pick<ServerProcess, "pid" | "output" | "kill9" | "stop">;
+
+export async function spawnWorker(storage: TestStorage, env: Record<string, string> = {}): Promise<WorkerProcess> {
+  const { child, output, ready } = spawnBuilt("worker.mjs", storage, env, (line) => (line.includes('"msg":"worker ready"') ? true : undefined));
+  await ready;
+  return { pid: child.pid!, output, kill9: () => kill9(child), stop: () => stopChild(child) };
+}
+
+function spawnBuilt(entry: string, storage: TestStorage, env: Record<string, string>, readyIn: (line: string) => unknown) {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, join(ROOT, "build", entry)], {
     cwd: ROOT,
     env: {
       ...SERVER_ENV,
@@ -39,30 +63,24 @@ export async function spawnServer(storage: TestStorage, env: Record<string, stri
     stdio: ["ignore", "pipe", "pipe"],
   });
   const output: string[] = [];
-  const port = await new Promise<number>((resolve, reject) => {
+  const ready = new Promise<unknown>((resolve, reject) => {
     const onLine = (line: string) => {
       output.push(line);
-      if (line.includes('"msg":"listening"')) resolve(JSON.parse(line).port);
+      const value = readyIn(line);
+      if (value !== undefined) resolve(value);
     };
     pipeLines(child.stdout!, onLine);
     pipeLines(child.stderr!, (line) => output.push(line));
-    child.once("exit", (code) => reject(new Error(`server exited with ${code} before listening:\n${output.join("\n")}`)));
-    setTimeout(() => reject(new Error(`server did not listen within 60 s:\n${output.join("\n")}`)), 60_000).unref();
+    child.once("exit", (code) => reject(new Error(`${entry} exited with ${code} before it was ready:\n${output.join("\n")}`)));
+    setTimeout(() => reject(new Error(`${entry} was not ready within 60 s:\n${output.join("\n")}`)), 60_000).unref();
   });
-  return {
-    port,
-    http: `http://127.0.0.1:${port}`,
-    ws: `ws://127.0.0.1:${port}/ws`,
-    pid: child.pid!,
-    output,
-    rss: () => rssOf(child.pid!),
-    kill9: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGKILL");
-      await once(child, "exit");
-    },
-    stop: () => stopChild(child),
-  };
+  return { child, output, ready };
+}
+
+async function kill9(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGKILL");
+  await once(child, "exit");
 }
 
 async function stopChild(child: ChildProcess): Promise<number | null> {

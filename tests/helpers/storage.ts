@@ -16,26 +16,37 @@ export interface TestStorage {
 }
 
 export async function freshStorage(): Promise<TestStorage> {
-  const dataDir = await mkdtemp(join(tmpdir(), "genboard-test-"));
   const adminUrl = process.env.DATABASE_URL;
-  if (adminUrl) {
-    const name = `genboard_test_${randomBytes(6).toString("hex")}`;
-    await withAdmin(adminUrl, (sql) => sql.unsafe(`create database ${name}`));
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    return {
-      dataDir,
-      databaseUrl: url.toString(),
-      kind: "postgres",
-      cleanup: async () => {
-        await withAdmin(adminUrl, (sql) => sql.unsafe(`drop database if exists ${name} with (force)`));
-        await rm(dataDir, { recursive: true, force: true });
-      },
-    };
-  }
+  if (adminUrl) return freshPostgres(adminUrl);
+  const dataDir = await mkdtemp(join(tmpdir(), "genboard-test-"));
   const template = process.env.GENBOARD_PGLITE_TEMPLATE;
   if (template) await cp(template, join(dataDir, "pglite"), { recursive: true });
   return { dataDir, kind: "pglite", cleanup: () => rm(dataDir, { recursive: true, force: true }) };
+}
+
+/**
+ * A fresh database on a real Postgres, whatever the CI leg: several processes
+ * cannot share a PGlite folder, so tests of distributed mode always need one.
+ */
+export function freshPostgresStorage(): Promise<TestStorage> {
+  return freshPostgres(process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test");
+}
+
+async function freshPostgres(adminUrl: string): Promise<TestStorage> {
+  const dataDir = await mkdtemp(join(tmpdir(), "genboard-test-"));
+  const name = `genboard_test_${randomBytes(6).toString("hex")}`;
+  await withAdmin(adminUrl, (sql) => sql.unsafe(`create database ${name}`));
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    dataDir,
+    databaseUrl: url.toString(),
+    kind: "postgres",
+    cleanup: async () => {
+      await withAdmin(adminUrl, (sql) => sql.unsafe(`drop database if exists ${name} with (force)`));
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 async function withAdmin(url: string, fn: (sql: import("postgres").Sql) => Promise<unknown>) {
