@@ -62,3 +62,23 @@ test("bad provider settings are named", () => {
     assert.match(err.message, /\(got a value of 7 characters, not shown\)/);
   }
 });
+
+test("distributed mode needs both REDIS_URL and DATABASE_URL; workers can be turned off only there", () => {
+  const pg = "postgres://u@db/genboard";
+  assert.equal(loadConfig({}).distributed, null);
+  assert.equal(loadConfig({ REDIS_URL: "redis://r:6379" }).distributed, null, "Redis without Postgres stays embedded");
+  assert.equal(loadConfig({ DATABASE_URL: pg }).distributed, null);
+  const config = loadConfig({ REDIS_URL: "redis://r:6379", DATABASE_URL: pg, JOB_WORKERS: "off", JOB_LOCK_MS: "5000" });
+  assert.deepEqual(config.distributed, { redisUrl: "redis://r:6379", keyPrefix: "genboard" });
+  assert.deepEqual([config.jobs.workers, config.jobs.lockMs], [false, 5000]);
+  assert.equal(loadConfig({}).jobs.workers, true);
+
+  assert.throws(() => loadConfig({ JOB_WORKERS: "off" }), (err) => err instanceof ConfigError && /JOB_WORKERS: off needs REDIS_URL and DATABASE_URL/.test(err.message));
+  try {
+    loadConfig({ REDIS_URL: "http://r", REDIS_KEY_PREFIX: "a b", JOB_WORKERS: "maybe", JOB_LOCK_MS: "10" });
+    assert.fail("should throw");
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    assert.deepEqual(err.problems.map((p) => p.split(":")[0]).sort(), ["JOB_LOCK_MS", "JOB_WORKERS", "REDIS_KEY_PREFIX", "REDIS_URL"]);
+  }
+});
