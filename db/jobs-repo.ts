@@ -40,6 +40,11 @@ export function createJobsRepo(db: Database) {
       return claimed.length > 0;
     },
 
+    /** A running job handed to another worker because its own died (distributed mode's stall check). */
+    async countRecovery(id: string): Promise<void> {
+      await db.update(jobs).set({ recoveries: sql`${jobs.recoveries} + 1` }).where(eq(jobs.id, id));
+    },
+
     /** Back to the queue after a transient failure. */
     async requeue(id: string, error: string): Promise<void> {
       await db.update(jobs).set({ status: "queued", error }).where(and(eq(jobs.id, id), eq(jobs.status, "running")));

@@ -13,7 +13,7 @@ import type { ServerProcess } from "./helpers/server-process.js";
  * connected to the executing process.
  */
 
-type JobView = { status: string; attempts: number; error: string | null; outputs: unknown };
+type JobView = { status: string; attempts: number; recoveries: number; error: string | null; outputs: unknown };
 
 /** A board made through `via`, an editor's API on any process, and a collaborator on any process. */
 async function boardOn(via: ServerProcess) {
@@ -153,7 +153,7 @@ describe("distributed jobs: a worker killed mid-job", () => {
       await eventually(async () => (await ctx.job(a, jobId)).status === "succeeded", "the job succeeds", 60_000);
 
       const row = await ctx.job(a, jobId);
-      assert.deepEqual([row.status, row.attempts, row.error], ["succeeded", 2, null]);
+      assert.deepEqual([row.status, row.attempts, row.recoveries, row.error], ["succeeded", 2, 1, null]);
       assert.deepEqual(jobStarts(survivor, jobId).map((s) => [s.attempt, s.redelivered]), [[2, true]]);
       const watcher = watchers.get(survivor)!;
       await eventually(() => ctx.runOf(watcher, nodeId)?.get("status") === "succeeded", "the survivor's collaborator sees it succeed");

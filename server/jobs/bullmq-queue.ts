@@ -124,10 +124,12 @@ export class BullJobQueue implements JobQueue {
         concurrency: this.options.concurrency,
         lockDuration: this.options.lockMs,
         stalledInterval: Math.max(500, Math.round(this.options.lockMs / 2)),
-        maxStalledCount: 1,
+        // BullMQ fails a job past this without telling any worker (only its event stream):
+        // the runner counts interruptions itself (the table's `recoveries`) and fails the job.
+        maxStalledCount: 1000,
       },
     );
-    // The runner catches what a job throws, so a failed entry is one BullMQ gave up on: stalled too often, or an infrastructure error.
+    // The runner catches what a job's provider throws: a failed entry is an infrastructure error (the database, Redis).
     worker.on("failed", (job, err) => {
       if (job) handlers.onLost(job.data.id, err.message);
     });

@@ -31,7 +31,7 @@ export interface JobQueueHandlers {
   onCancel(jobId: string): void;
   /** `jobId` ended in some process: wakes the jobs here that wait for it. */
   onEnded(jobId: string, status: JobEndStatus): void;
-  /** The queue gave up on a job it could not get done (its worker kept dying): the table must say so. */
+  /** The queue gave up on a job (its worker failed it, not the job: the database or Redis was away): the table must say so. */
   onLost(jobId: string, reason: string): void;
 }
 

@@ -143,7 +143,13 @@ export function createJobRunner(options: RunnerOptions) {
     const job = await repo.get(id);
     // A redelivered job (its worker died) is still `running` in the table; anything else not `queued` was canceled or already ran.
     const runnable = job?.status === "queued" || (job?.status === "running" && delivered.redelivered);
-    if (!job || !runnable || controller.signal.aborted || !(await repo.markRunning(id))) return;
+    if (!job || !runnable || controller.signal.aborted) return;
+    if (job.status === "running") {
+      // as after a restart in embedded mode: an interrupted job runs again once, a second interruption fails it
+      if (job.recoveries >= 1) return await lost(id, "its worker stopped twice while running it.");
+      await repo.countRecovery(id);
+    }
+    if (!(await repo.markRunning(id))) return;
     const log = logger.child({ jobId: id, boardId: job.boardId, requestId: job.requestId ?? undefined });
     log.info({ attempt: job.attempts + 1, redelivered: delivered.redelivered }, "job started");
     const { room, release } = await rooms.pin(job.boardId);
@@ -212,11 +218,11 @@ export function createJobRunner(options: RunnerOptions) {
     await queue.announceEnd(job.id, result.status).catch((err) => logger.warn({ err, jobId: job.id }, "announcing a job's end failed"));
   }
 
-  /** The queue gave up on a job (its worker kept dying): the table and the board say so. */
+  /** A job that cannot be completed for reasons not its own (its workers kept dying, the infrastructure failed): the table and the board say so. */
   async function lost(jobId: string, reason: string) {
     const job = await repo.get(jobId);
     if (!job || (job.status !== "queued" && job.status !== "running")) return;
-    logger.warn({ jobId, boardId: job.boardId, reason }, "job lost by the queue");
+    logger.warn({ jobId, boardId: job.boardId, reason }, "job could not be completed");
     const { room, release } = await rooms.pin(job.boardId);
     try {
       await end(job, runWriter(room.doc), { status: "failed", error: `The job could not be completed: ${reason}` });
