@@ -124,12 +124,26 @@ describe("distributed jobs: a web process without workers and one with", () => {
 });
 
 describe("distributed jobs: a worker killed mid-job", () => {
-  let cluster: Cluster;
-  after(() => cluster?.close());
+  const clusters: Cluster[] = [];
+  after(async () => {
+    for (const c of clusters) await c.close();
+  });
+  // JOB_LOCK_MS=2000: a dead worker's job is handed on within a few seconds
+  const killable = async () => {
+    const cluster = await startCluster({ PERSIST_FLUSH_MS: "50", LOCAL_TOKEN_DELAY_MS: "40", JOB_LOCK_MS: "2000", JOBS_CONCURRENCY: "1" });
+    clusters.push(cluster);
+    return cluster;
+  };
+
+  /** Which of `workers` started `jobId` (its attempt number `attempt`), once one has. */
+  async function holderOf(workers: ServerProcess[], jobId: string, attempt: number) {
+    const started = () => workers.find((w) => jobStarts(w, jobId).some((s) => s.attempt === attempt));
+    await eventually(() => started() !== undefined, `a worker starts attempt ${attempt}`, 30_000);
+    return started()!;
+  }
 
   test("kill -9 of the worker holding a job: another worker finishes it, with one result and both attempts counted", async (t) => {
-    // JOB_LOCK_MS=2000: a dead worker's job is handed on within a few seconds
-    cluster = await startCluster({ PERSIST_FLUSH_MS: "50", LOCAL_TOKEN_DELAY_MS: "40", JOB_LOCK_MS: "2000", JOBS_CONCURRENCY: "1" });
+    const cluster = await killable();
     const a = await cluster.web({ JOB_WORKERS: "off" });
     const [b, c] = await Promise.all([cluster.web(), cluster.web()]);
     const ctx = await boardOn(a);
@@ -140,8 +154,8 @@ describe("distributed jobs: a worker killed mid-job", () => {
         [b, await ctx.watch(b)],
         [c, await ctx.watch(c)],
       ]);
-      await eventually(() => jobStarts(b, jobId).length + jobStarts(c, jobId).length > 0, "a worker takes the job", 20_000);
-      const [holder, survivor] = jobStarts(b, jobId).length > 0 ? [b, c] : [c, b];
+      const holder = await holderOf([b, c], jobId, 1);
+      const survivor = holder === b ? c : b;
       const text = (p: ServerProcess) => (ctx.runOf(watchers.get(p)!, nodeId)?.get("text") as Y.Text | undefined)?.toString() ?? "";
       await eventually(() => text(holder).length > 10, "the holder streams", 20_000);
       assert.equal((await ctx.job(a, jobId)).status, "running");
@@ -161,6 +175,29 @@ describe("distributed jobs: a worker killed mid-job", () => {
       assert.deepEqual(history.toArray().map((h) => h.jobId), [jobId], "one result");
       assert.ok(text(survivor).split(" ").length > 20, `the survivor wrote the whole text: ${text(survivor)}`);
       t.diagnostic(`kill -9 → another worker took the job over after ${takeover} ms (JOB_LOCK_MS=2000)`);
+    } finally {
+      ctx.close();
+    }
+  });
+
+  test("a job whose worker dies twice fails with a readable error instead of running a third time", async () => {
+    const cluster = await killable();
+    const a = await cluster.web({ JOB_WORKERS: "off" });
+    const survivors = await Promise.all([cluster.web(), cluster.web()]);
+    const ctx = await boardOn(a);
+    try {
+      const { nodeId } = await ctx.post(a, "/nodes", { kind: "text", prompt: "an unlucky story", params: { maxTokens: 300 }, seed: 9 });
+      const { jobId } = await ctx.post(a, "/runs", { nodeId }, 202);
+      const first = await holderOf(survivors, jobId, 1);
+      await first.kill9();
+      const second = await holderOf(survivors, jobId, 2);
+      assert.notEqual(second, first);
+      await second.kill9();
+      await cluster.web(); // a worker to notice: it must not run the job a third time
+      await eventually(async () => (await ctx.job(a, jobId)).status === "failed", "the job fails", 30_000);
+      const row = await ctx.job(a, jobId);
+      assert.deepEqual([row.attempts, row.recoveries], [2, 1]);
+      assert.match(String(row.error), /worker stopped twice/);
     } finally {
       ctx.close();
     }

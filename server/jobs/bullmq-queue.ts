@@ -4,9 +4,9 @@ import type { Logger } from "../logger.js";
 import type { JobEndStatus, JobQueue, JobQueueHandlers, QueuedJob } from "./queue.js";
 
 export interface BullJobQueueOptions {
-  /** BullMQ's connection (maxRetriesPerRequest: null); its Worker duplicates it for blocking reads. */
+  /** The Worker's connection (maxRetriesPerRequest: null, duplicated for its blocking reads): it waits Redis out. */
   connection: Redis;
-  /** Our own commands: fairness counters and publishing signals. */
+  /** Adding, removing and counting jobs, fairness counters, signals: fails fast, so an HTTP request is not held while Redis is away. */
   commands: Redis;
   /** A connection this queue may put in subscribe mode. */
   subscriber: Redis;
@@ -70,7 +70,7 @@ export class BullJobQueue implements JobQueue {
   private onMessage: ((channel: string, message: string) => void) | null = null;
 
   constructor(private readonly options: BullJobQueueOptions) {
-    this.queue = new Queue(QUEUE, { connection: options.connection, prefix: options.prefix });
+    this.queue = new Queue(QUEUE, { connection: options.commands, prefix: options.prefix });
     this.queue.on("error", (err) => options.logger.warn({ err }, "job queue error"));
     this.channel = `${options.prefix}:jobs:signals`;
     this.keys = [`${options.prefix}:jobs:fair:clock`, `${options.prefix}:jobs:fair:boards`];
