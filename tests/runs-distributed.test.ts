@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import type * as Y from "yjs";
 import { connect, createBoard, eventually, sleep, tokenOf, whenSynced, type Client } from "./helpers/clients.js";
@@ -120,6 +121,14 @@ describe("distributed jobs: a web process without workers and one with", () => {
     const { jobId } = await ctx.post(a, "/runs", { nodeId }, 202);
     await eventually(async () => (await ctx.job(a, jobId)).status === "succeeded", "the job succeeds", 30_000);
     assert.equal(jobStarts(worker, jobId).length, 1, "the worker process ran it");
+    assert.equal(await worker.stop(), 0, "SIGTERM stops the worker cleanly");
+  });
+
+  test("`npm run worker` without REDIS_URL and DATABASE_URL refuses to start, saying why", () => {
+    const env = { ...process.env, REDIS_URL: "", DATABASE_URL: "", LOG_LEVEL: "silent" };
+    const result = spawnSync(process.execPath, ["build/worker.mjs"], { env, encoding: "utf8", timeout: 30_000 });
+    assert.equal(result.status, 78, result.stderr);
+    assert.match(result.stderr, /npm run worker needs REDIS_URL and DATABASE_URL/);
   });
 });
 
