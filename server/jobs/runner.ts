@@ -14,6 +14,7 @@ import { outputStore } from "./output-store.js";
 import type { TtlCache } from "../cache/ttl-cache.js";
 import type { DeliveredJob, JobEndStatus, JobQueue } from "./queue.js";
 import { runWriter } from "./run-writer.js";
+import { untilResultInDoc } from "./upstream-result.js";
 
 export interface RunnerOptions {
   repo: JobsRepo;
@@ -157,8 +158,9 @@ export function createJobRunner(options: RunnerOptions) {
     const input = job.input as JobInput;
     const timeout = setTimeout(() => controller.abort(new ProviderError(`The job took longer than ${options.timeoutMs} ms.`, true)), options.timeoutMs);
     try {
-      const failedDependency = await waitForJobs(input.dependsOn, controller.signal);
-      if (failedDependency) return await end(job, writer, { status: "failed", error: `An upstream node did not produce a result (${failedDependency}).` });
+      const upstream = await waitForJobs(input.dependsOn, controller.signal);
+      if (upstream.failed) return await end(job, writer, { status: "failed", error: `An upstream node did not produce a result (${upstream.failed}).` });
+      for (const [nodeId, jobId] of upstream.succeeded) await untilResultInDoc(room.doc, nodeId, jobId, controller.signal, UPSTREAM_RESULT_WAIT_MS);
       const node = readNode(room.doc.getMap("records").get(job.nodeId));
       if (!node) return await end(job, writer, { status: "failed", error: "The node was deleted before its job ran." });
 
@@ -232,11 +234,13 @@ export function createJobRunner(options: RunnerOptions) {
   }
 
   /**
-   * Resolves when every job has ended; with the id of one that did not succeed, if any.
+   * Resolves when every job has ended: with the id of one that did not succeed, or
+   * the node and job ids of those that did (their results are then awaited on the board).
    * Rejects with the signal's reason when the waiting job is canceled or times out,
    * so it gives its slot back instead of holding it until the upstream job ends.
    */
-  async function waitForJobs(ids: string[], signal: AbortSignal): Promise<string | null> {
+  async function waitForJobs(ids: string[], signal: AbortSignal): Promise<{ failed: string | null; succeeded: Array<[nodeId: string, jobId: string]> }> {
+    const succeeded: Array<[string, string]> = [];
     for (const id of ids) {
       // Listening before reading the row: an end announced while the row is read is not missed.
       const end = endOf(id, signal);
@@ -245,9 +249,10 @@ export function createJobRunner(options: RunnerOptions) {
       let status = row?.status;
       if (status === "queued" || status === "running") status = await end.promise;
       else end.cancel();
-      if (status !== "succeeded") return id;
+      if (status !== "succeeded" || !row) return { failed: id, succeeded };
+      succeeded.push([row.nodeId, id]);
     }
-    return null;
+    return { failed: null, succeeded };
   }
 
   function endOf(jobId: string, signal: AbortSignal) {
@@ -371,6 +376,8 @@ class CanceledError extends Error {
 }
 
 const MODEL_LIST_TTL_MS = 60_000;
+/** How long a job waits for an upstream result announced by another process to reach its copy of the board. */
+const UPSTREAM_RESULT_WAIT_MS = 10_000;
 
 const newJobId = () => `job_${randomBytes(12).toString("base64url")}`;
 
