@@ -78,6 +78,12 @@ const EnvSchema = z.object({
     /^(image|text|speech|video):[\w.-]+\/[\w.-]+(:[0-9a-f]{64})?$/,
     "entries must look like image:owner/name or image:owner/name:<64-hex version>",
   ).optional(),
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (it is the only lock on /metrics)").optional(),
+  // A DSN holds a key: never echoed in errors (see `shown`).
+  SENTRY_DSN: httpUrl().optional(),
+  SENTRY_ENVIRONMENT: z.string().max(64).optional(),
+  SHUTDOWN_TIMEOUT_MS: int(1000, 600_000).default(25_000),
+  SHUTDOWN_DRAIN_DELAY_MS: int(0, 60_000).default(0),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -91,7 +97,7 @@ export class ConfigError extends Error {
 
 /** The offending value, except for secrets: start-up errors end up in logs. */
 const shown = (name: string, value: string | undefined) =>
-  /KEY|TOKEN|SECRET/.test(name) && value !== undefined ? `a value of ${value.length} characters, not shown` : JSON.stringify(value);
+  /KEY|TOKEN|SECRET|DSN/.test(name) && value !== undefined ? `a value of ${value.length} characters, not shown` : JSON.stringify(value);
 
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
   // Empty variables count as unset, so `FOO= npm start` means "use the default".
@@ -134,6 +140,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         models: e.REPLICATE_MODELS,
       } satisfies ReplicateConfig,
     },
+    observability: { metricsToken: e.METRICS_TOKEN, sentry: { dsn: e.SENTRY_DSN, environment: e.SENTRY_ENVIRONMENT } },
+    shutdown: { timeoutMs: e.SHUTDOWN_TIMEOUT_MS, drainDelayMs: e.SHUTDOWN_DRAIN_DELAY_MS },
     ws: { maxFrameBytes: e.WS_MAX_FRAME_BYTES, heartbeatMs: e.WS_HEARTBEAT_MS },
     rooms: {
       connection: {

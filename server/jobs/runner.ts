@@ -9,6 +9,7 @@ import { readNode, type GenNode } from "../nodes/node-record.js";
 import { ParamsError, validateParams } from "../providers/params.js";
 import { ProviderError, type ModelInfo, type Provider } from "../providers/types.js";
 import { upstreamNodes } from "./graph.js";
+import { ShuttingDown, type JobObserver } from "./job-observer.js";
 import { resolveInput } from "./inputs.js";
 import { outputStore } from "./output-store.js";
 import type { JobQueue, QueuedJob } from "./queue.js";
@@ -25,6 +26,8 @@ export interface RunnerOptions {
   maxAttempts: number;
   retryBaseMs: number;
   maxOutputBytes: number;
+  /** Metrics and error reporting hear about every job through this. */
+  observer?: JobObserver;
 }
 
 interface JobInput {
@@ -117,6 +120,7 @@ export function createJobRunner(options: RunnerOptions) {
         return { jobId: job.id };
       }
       await repo.insert(job);
+      options.observer?.submitted(job);
       writer.queued(nodeId, { jobId: job.id, kind: node.kind, provider: provider.id, model: node.model, seed: node.seed });
       queue.enqueue({ id: job.id, boardId });
       return { jobId: job.id };
@@ -159,6 +163,7 @@ export function createJobRunner(options: RunnerOptions) {
       let lastProgressAt = 0;
       const result = await provider.run(generation, {
         jobId: id,
+        requestId: job.requestId ?? undefined,
         signal: controller.signal,
         onProgress: (p) => {
           // progress is a document write: a few per second is live enough
@@ -174,6 +179,7 @@ export function createJobRunner(options: RunnerOptions) {
     } catch (error) {
       const reason = controller.signal.aborted ? controller.signal.reason : error;
       if (reason instanceof CanceledError) return; // cancel() already wrote the outcome
+      if (reason instanceof ShuttingDown) return await handBack(job, writer, log);
       const transient = reason instanceof ProviderError ? reason.transient : false;
       const message = reason instanceof Error ? reason.message : String(reason);
       if (transient && job.attempts + 1 < options.maxAttempts) {
@@ -196,8 +202,17 @@ export function createJobRunner(options: RunnerOptions) {
     if (await repo.finish(job.id, result)) {
       const input = job.input as JobInput;
       writer.finished(job.nodeId, job.id, { ...result, outputs: result.outputs as never, model: job.model, seed: input.seed });
+      options.observer?.ended(job, result);
     }
     ended.emit(job.id, result.status);
+  }
+
+  /** Shutdown: the job is queued again, its attempt given back, for whichever process starts next. */
+  async function handBack(job: JobRow, writer: ReturnType<typeof runWriter>, log: Logger) {
+    if (!(await repo.handBack(job.id))) return;
+    writer.queued(job.nodeId, { jobId: job.id, kind: job.kind, provider: job.provider, model: job.model, seed: (job.input as JobInput).seed });
+    options.observer?.handedBack(job);
+    log.info({ provider: job.provider, model: job.model }, "job handed back to the queue");
   }
 
   /**
@@ -282,7 +297,7 @@ export function createJobRunner(options: RunnerOptions) {
     },
 
     async stop() {
-      for (const controller of inFlight.values()) controller.abort(new ProviderError("The server is shutting down.", true));
+      for (const controller of inFlight.values()) controller.abort(new ShuttingDown());
       await queue.close();
     },
   };
