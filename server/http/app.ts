@@ -69,14 +69,15 @@ export function createHttpApp(deps: AppDeps) {
   // Unversioned files: an hour, except the service worker, which must be revalidated so a deploy reaches every browser.
   app.use(express.static(deps.publicDir, { maxAge: "1h", index: false, setHeaders: noCacheServiceWorker }));
   app.use(pageSecurityHeaders);
-  const loadContext: GenboardLoadContext = {
+  // Built once; each request gets it with its own logger added.
+  const loadContext: Pick<GenboardLoadContext, "boards" | "tldrawLicenseKey" | "embedFrameAncestors" | "secureCookies" | "canvasPreload"> = {
     canvasPreload: findCanvasChunks(deps.publicDir),
     boards: deps.boards,
     tldrawLicenseKey: deps.tldrawLicenseKey,
     embedFrameAncestors: deps.embedFrameAncestors,
     secureCookies: deps.secureCookies,
   };
-  app.all("*", createRequestHandler({ build: deps.remixBuild, mode: process.env.NODE_ENV ?? "production", getLoadContext: () => loadContext }));
+  app.all("*", createRequestHandler({ build: deps.remixBuild, mode: process.env.NODE_ENV ?? "production", getLoadContext: (req): GenboardLoadContext => ({ ...loadContext, log: req.log }) }));
   app.use(lastErrorHandler);
   return app;
 }
