@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { createServer, connect, type Server, type Socket } from "node:net";
 import { after, test } from "node:test";
 import { eventually } from "./helpers/clients.js";
 import { spawnServer, type ServerProcess } from "./helpers/server-process.js";
 import { freshStorage, type TestStorage } from "./helpers/storage.js";
+import { startTcpProxy, type TcpProxy } from "./helpers/tcp-proxy.js";
 
 let storage: TestStorage | undefined;
 let server: ServerProcess | undefined;
@@ -37,13 +37,9 @@ test(
   { skip: process.env.DATABASE_URL ? false : "needs Postgres (DATABASE_URL): the embedded database cannot be taken away from a running process" },
   async () => {
     storage ??= await freshStorage();
-    // The server reaches Postgres through a TCP proxy the test can cut, as a network partition or a database restart would.
     const target = new URL(storage.databaseUrl!);
     proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
-    const viaProxy = new URL(storage.databaseUrl!);
-    viaProxy.hostname = "127.0.0.1";
-    viaProxy.port = String(proxy.port);
-    server = await spawnServer(storage, { DATABASE_URL: viaProxy.toString() });
+    server = await spawnServer(storage, { DATABASE_URL: proxy.urlFor(storage.databaseUrl!) });
     assert.equal((await readyz(server.http)).status, 200);
 
     await proxy.cut();
@@ -58,44 +54,3 @@ test(
     await eventually(async () => (await readyz(server!.http)).status === 200, "ready again once Postgres is back", 15_000);
   },
 );
-
-interface TcpProxy {
-  port: number;
-  /** Drops every connection and refuses new ones. */
-  cut(): Promise<void>;
-  restore(): Promise<void>;
-  close(): Promise<void>;
-}
-
-async function startTcpProxy(host: string, port: number): Promise<TcpProxy> {
-  const sockets = new Set<Socket>();
-  let listener: Server;
-  let proxyPort = 0;
-  const listen = () =>
-    new Promise<void>((resolve) => {
-      listener = createServer((client) => {
-        const upstream = connect(port, host);
-        for (const s of [client, upstream]) {
-          sockets.add(s);
-          s.on("close", () => sockets.delete(s));
-          s.on("error", () => {
-            client.destroy();
-            upstream.destroy();
-          });
-        }
-        client.pipe(upstream).pipe(client);
-      });
-      listener.listen(proxyPort, "127.0.0.1", () => {
-        proxyPort = (listener.address() as { port: number }).port;
-        resolve();
-      });
-    });
-  const cut = async () => {
-    await new Promise<void>((resolve) => {
-      listener.close(() => resolve());
-      for (const s of sockets) s.destroy();
-    });
-  };
-  await listen();
-  return { port: proxyPort, cut, restore: listen, close: cut };
-}

@@ -7,6 +7,7 @@ import { boardApi, runsSeenBy } from "./helpers/runs.js";
 import { openAIError, startFakeOpenAI, type FakeOpenAI } from "./fakes/openai.js";
 import { startFakeSentry, type FakeSentry } from "./fakes/sentry.js";
 import { sendJson } from "./fakes/http-fake.js";
+import { startTcpProxy } from "./helpers/tcp-proxy.js";
 
 let storage: TestStorage;
 let server: ServerProcess;
@@ -66,3 +67,35 @@ test("a failed job reaches Sentry as an envelope carrying the run's request id",
   assert.match(logged.err?.message ?? "", /This model does not accept that prompt/);
   assert.deepEqual(server.output.filter((l) => !l.startsWith("{")), [], "everything the process printed is a JSON log line (nothing from the SDK on the console)");
 });
+
+test(
+  "an unhandled error in a request reaches Sentry with that request's id",
+  { skip: process.env.DATABASE_URL ? false : "needs Postgres (DATABASE_URL): the failure is a database cut off mid-flight" },
+  async () => {
+    const pgStorage = await freshStorage();
+    const proxy = await startTcpProxy(new URL(pgStorage.databaseUrl!).hostname, Number(new URL(pgStorage.databaseUrl!).port || 5432));
+    const broken = await spawnServer(pgStorage, { SENTRY_DSN: sentry.dsn, DATABASE_URL: proxy.urlFor(pgStorage.databaseUrl!) });
+    try {
+      await proxy.cut();
+      const requestId = "sentry-req-500";
+      const res = await fetch(`${broken.http}/api/boards`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-request-id": requestId },
+        body: JSON.stringify({ title: "never stored" }),
+      });
+      assert.equal(res.status, 500);
+      assert.equal(res.headers.get("x-request-id"), requestId);
+      const body = (await res.json()) as { error: { code: string } };
+      assert.equal(body.error.code, "internal");
+      const event = await sentry.waitForEvent((e) => e.tags?.request_id === requestId);
+      assert.equal(event.level, "error");
+      assert.ok(event.exception.values.length > 0, "the error itself, with its stack");
+      assert.equal(event.extra?.msg, "api request failed");
+    } finally {
+      await proxy.restore();
+      await broken.stop();
+      await proxy.close();
+      await pgStorage.cleanup();
+    }
+  },
+);
