@@ -9,7 +9,7 @@ before(async () => {
 });
 after(() => ctx?.close());
 
-const { post } = boardApi(() => ctx);
+const { api, post } = boardApi(() => ctx);
 const { statusOf } = runsSeenBy(() => ctx.watcher);
 const linesWith = (...needles: string[]) => ctx.server.output.filter((l) => needles.every((n) => l.includes(n))).map((l) => JSON.parse(l));
 
@@ -32,11 +32,7 @@ test("without one, or with one that is not sane, the server makes its own", asyn
 test("the request id of a run is in its job's and its provider call's log lines", async () => {
   const requestId = "req-run-0001";
   const { nodeId } = await post("/nodes", { kind: "text", prompt: "a short tale", params: { maxTokens: 20 } }, 201);
-  const res = await fetch(`${ctx.server.http}/api/boards/${ctx.board.id}/runs`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${ctx.edit}`, "x-request-id": requestId },
-    body: JSON.stringify({ nodeId }),
-  });
+  const res = await api("/runs", { method: "POST", body: JSON.stringify({ nodeId }), headers: { "x-request-id": requestId } });
   assert.equal(res.status, 202);
   assert.equal(res.headers.get("x-request-id"), requestId);
   const { jobId } = (await res.json()) as { jobId: string };

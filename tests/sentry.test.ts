@@ -35,16 +35,12 @@ test("a failed job reaches Sentry as an envelope carrying the run's request id",
   const edit = tokenOf(board.links.edit);
   watcher = connect(server, board.id, edit);
   await whenSynced(watcher);
-  const { post } = boardApi(() => ({ server, board, edit }));
+  const { api, post } = boardApi(() => ({ server, board, edit }));
   const { statusOf } = runsSeenBy(() => watcher);
 
   const requestId = "sentry-run-42";
   const { nodeId } = await post("/nodes", { kind: "text", prompt: "hello", model: "openai:fake-model", params: { maxTokens: 10 } }, 201);
-  const res = await fetch(`${server.http}/api/boards/${board.id}/runs`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${edit}`, "x-request-id": requestId },
-    body: JSON.stringify({ nodeId }),
-  });
+  const res = await api("/runs", { method: "POST", body: JSON.stringify({ nodeId }), headers: { "x-request-id": requestId } });
   assert.equal(res.status, 202);
   const { jobId } = (await res.json()) as { jobId: string };
   await eventually(() => statusOf(nodeId) === "failed", "the run fails");

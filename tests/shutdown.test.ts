@@ -34,11 +34,7 @@ test("SIGTERM during edits and a running job: exit 0, every relayed edit stored,
 
   const requestId = "drain-run-1";
   const { nodeId } = await post("/nodes", { kind: "text", prompt: "a long story about a harbour at night", params: { maxTokens: 200 }, seed: 7 }, 201);
-  const started = await fetch(`${server.http}/api/boards/${board.id}/runs`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${edit}`, "x-request-id": requestId },
-    body: JSON.stringify({ nodeId }),
-  });
+  const started = await api("/runs", { method: "POST", body: JSON.stringify({ nodeId }), headers: { "x-request-id": requestId } });
   assert.equal(started.status, 202);
   const { jobId } = (await started.json()) as { jobId: string };
   const runOf = (c: Client) => c.doc.getMap<Y.Map<unknown>>("runs").get(nodeId);
