@@ -50,6 +50,19 @@ export function createJobsRepo(db: Database) {
       await db.update(jobs).set({ status: "queued", error }).where(and(eq(jobs.id, id), eq(jobs.status, "running")));
     },
 
+    /**
+     * Back to the queue because this process is shutting down, not because the
+     * job failed: the attempt it used is given back. False if it was no longer running.
+     */
+    async handBack(id: string): Promise<boolean> {
+      const done = await db
+        .update(jobs)
+        .set({ status: "queued", startedAt: null, attempts: sql`greatest(${jobs.attempts} - 1, 0)` })
+        .where(and(eq(jobs.id, id), eq(jobs.status, "running")))
+        .returning({ id: jobs.id });
+      return done.length > 0;
+    },
+
     /** Records the end of a job unless it already ended (a cancel wins over a late result). */
     async finish(id: string, end: JobFinish): Promise<boolean> {
       const done = await db

@@ -85,6 +85,13 @@ const EnvSchema = z.object({
   REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be 1-64 letters, digits, '_', '.' or '-'").default("genboard"),
   JOB_WORKERS: z.enum(["on", "off"], { error: "must be on or off" }).default("on"),
   JOB_LOCK_MS: int(1000, 600_000).default(10_000),
+
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (it is the only lock on /metrics)").optional(),
+  // A DSN holds a key: never echoed in errors (see `shown`).
+  SENTRY_DSN: httpUrl().optional(),
+  SENTRY_ENVIRONMENT: z.string().max(64).optional(),
+  SHUTDOWN_TIMEOUT_MS: int(1000, 600_000).default(25_000),
+  SHUTDOWN_DRAIN_DELAY_MS: int(0, 60_000).default(0),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -98,7 +105,7 @@ export class ConfigError extends Error {
 
 /** The offending value, except for secrets: start-up errors end up in logs. */
 const shown = (name: string, value: string | undefined) =>
-  /KEY|TOKEN|SECRET/.test(name) && value !== undefined ? `a value of ${value.length} characters, not shown` : JSON.stringify(value);
+  /KEY|TOKEN|SECRET|DSN/.test(name) && value !== undefined ? `a value of ${value.length} characters, not shown` : JSON.stringify(value);
 
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
   // Empty variables count as unset, so `FOO= npm start` means "use the default".
@@ -149,6 +156,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         models: e.REPLICATE_MODELS,
       } satisfies ReplicateConfig,
     },
+    observability: { metricsToken: e.METRICS_TOKEN, sentry: { dsn: e.SENTRY_DSN, environment: e.SENTRY_ENVIRONMENT } },
+    shutdown: { timeoutMs: e.SHUTDOWN_TIMEOUT_MS, drainDelayMs: e.SHUTDOWN_DRAIN_DELAY_MS },
     ws: { maxFrameBytes: e.WS_MAX_FRAME_BYTES, heartbeatMs: e.WS_HEARTBEAT_MS },
     rooms: {
       connection: {

@@ -9,6 +9,14 @@ import { createOpenAIProvider } from "./providers/openai/index.js";
 import { providerRegistry } from "./providers/registry.js";
 import { createReplicateProvider } from "./providers/replicate/index.js";
 import { createSharedServices } from "./shared-services.js";
+import type { JobObserver } from "./jobs/job-observer.js";
+import type { Provider } from "./providers/types.js";
+
+/** Observability's hooks (server/observability): provider calls timed and logged, job ends counted and reported. */
+export interface JobSystemHooks {
+  wrapProvider(provider: Provider): Provider;
+  observer: JobObserver;
+}
 
 type Database = Awaited<ReturnType<typeof openStores>>;
 
@@ -17,11 +25,12 @@ type Database = Awaited<ReturnType<typeof openStores>>;
  * providers, the shared services (queue, limiters, cache: in-process or in
  * Redis) and the runner. Web processes and `npm run worker` both use it.
  */
-export function createJobSystem(config: Config, deps: { database: Database; rooms: RoomManager; assets: AssetStore; logger: Logger }) {
-  const { database, rooms, assets, logger } = deps;
+export function createJobSystem(config: Config, deps: { database: Database; rooms: RoomManager; assets: AssetStore; logger: Logger; hooks?: JobSystemHooks }) {
+  const { database, rooms, assets, logger, hooks } = deps;
   const shared = createSharedServices(config, logger);
   const replicate = createReplicateProvider(config.providers.replicate, { logger: logger.child({ provider: "replicate" }) });
-  const providers = providerRegistry([createLocalProvider({ tokenDelayMs: config.jobs.localTokenDelayMs }), createOpenAIProvider(config.providers.openai), replicate]);
+  const all = [createLocalProvider({ tokenDelayMs: config.jobs.localTokenDelayMs }), createOpenAIProvider(config.providers.openai), replicate];
+  const providers = providerRegistry(hooks ? all.map((p) => hooks.wrapProvider(p)) : all);
   const runner = createJobRunner({
     repo: database.jobs,
     rooms,
@@ -34,6 +43,7 @@ export function createJobSystem(config: Config, deps: { database: Database; room
     maxAttempts: config.jobs.maxAttempts,
     retryBaseMs: config.jobs.retryBaseMs,
     maxOutputBytes: config.maxAssetBytes,
+    observer: hooks?.observer,
   });
   const windowMs = 60_000;
   const limiters = {
@@ -45,6 +55,7 @@ export function createJobSystem(config: Config, deps: { database: Database; room
     runner,
     replicate,
     limiters,
+    queueDepth: () => shared.queue.depth(),
     start: () => runner.start({ workers: config.jobs.workers }),
     /** Running jobs are handed back to the queue (a transient abort), then the connections close. */
     async stop() {

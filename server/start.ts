@@ -13,25 +13,44 @@ import { createHttpApp } from "./http/app.js";
 import type { Logger } from "./logger.js";
 import { paths } from "./paths.js";
 import { attachWebSockets } from "./ws/upgrade.js";
+import { createMetrics } from "./observability/metrics.js";
+import { Readiness } from "./observability/readiness.js";
+import { noReporter, type ErrorReporter } from "./observability/error-reporter.js";
+import { observedDocStore } from "./observability/persistence-metrics.js";
+import { observedProvider } from "./observability/provider-calls.js";
+import { jobReporting } from "./observability/job-reporting.js";
+import { wsCounters } from "./observability/ws-metrics.js";
 
 export interface RunningServer {
   port: number;
+  /** Graceful: not ready, stop accepting, hand running jobs back, close sockets with 1001, flush, close the database. */
   stop(): Promise<void>;
 }
 
 /**
- * Builds every long-lived part once (database, stores, rooms, HTTP app, socket
- * server), then listens. Stops in the reverse order: sockets, pending writes,
- * database.
+ * Builds every long-lived part once (metrics, readiness, database, stores,
+ * rooms, HTTP app, socket server), then listens. Stops in the reverse order:
+ * readiness, listening socket, jobs, sockets and pending writes, database.
  */
-export async function startServer(config: Config, logger: Logger, server: Server): Promise<RunningServer> {
+export async function startServer(config: Config, logger: Logger, server: Server, reporter: ErrorReporter = noReporter): Promise<RunningServer> {
   const startedAt = performance.now();
+  const metrics = createMetrics();
+  const readiness = new Readiness();
   const database = await openStores({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const rooms = new RoomManager(database.docStore, config.rooms, logger.child({ layer: "collab" }));
+  readiness.add("database", () => database.ping());
+  const rooms = new RoomManager(observedDocStore(database.docStore, metrics), config.rooms, logger.child({ layer: "collab" }));
   const boards = createBoardService(database.boards, rooms);
   const assets = createAssetStore(database.assets);
-  const jobs = createJobSystem(config, { database, rooms, assets, logger });
+  const providerLog = logger.child({ layer: "providers" });
+  const jobs = createJobSystem(config, {
+    database,
+    rooms,
+    assets,
+    logger,
+    hooks: { wrapProvider: (p) => observedProvider(p, providerLog, metrics), observer: jobReporting(metrics, reporter) },
+  });
   const { runner, replicate } = jobs;
+  metrics.readFrom({ socketsOpen: () => rooms.connections.size, roomsLoaded: () => rooms.loadedRooms, queueDepth: jobs.queueDepth });
   const { remixBuild, publicDir } = paths();
   const build = (await import(pathToFileURL(remixBuild).href)) as ServerBuild;
 
@@ -52,9 +71,12 @@ export async function startServer(config: Config, logger: Logger, server: Server
       embedFrameAncestors: config.app.embedFrameAncestors,
       apiExtensions: [runRoutes({ boards, rooms, runner, limiters: jobs.limiters })],
       replicate,
+      metrics,
+      readiness,
+      metricsToken: config.observability.metricsToken,
     }),
   );
-  const sockets = attachWebSockets(server, { rooms, boards, logger, maxFrameBytes: config.ws.maxFrameBytes, heartbeatMs: config.ws.heartbeatMs });
+  const sockets = attachWebSockets(server, { rooms, boards, logger, maxFrameBytes: config.ws.maxFrameBytes, heartbeatMs: config.ws.heartbeatMs, counters: wsCounters(metrics) });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -62,6 +84,7 @@ export async function startServer(config: Config, logger: Logger, server: Server
   });
   await jobs.start();
   ready = true;
+  readiness.markStarted();
   const port = (server.address() as AddressInfo).port;
   // The "listening" line is what supervisors and tests wait for: keep it unless logging is off entirely.
   const announce = logger.level === "silent" ? logger : logger.child({}, { level: "info" });
@@ -70,13 +93,25 @@ export async function startServer(config: Config, logger: Logger, server: Server
   return {
     port,
     async stop() {
+      const began = performance.now();
+      // /readyz answers 503 first, so a load balancer that polls it stops
+      // sending new work here during the drain delay, before anything closes.
+      readiness.markShuttingDown();
+      if (config.shutdown.drainDelayMs > 0) await new Promise((r) => setTimeout(r, config.shutdown.drainDelayMs));
       ready = false;
       sockets.close();
       server.close();
+      server.closeIdleConnections();
+      // Running jobs are aborted and queued again with their attempt given
+      // back; their "queued" state is a document write, flushed just below.
       await jobs.stop();
+      // Every socket gets 1001 "going away" (clients reconnect, to another
+      // process behind the balancer); then every pending update is written.
       await rooms.shutdown();
       server.closeAllConnections();
+      await reporter.flush(2000);
       await database.close();
+      logger.info({ ms: Math.round(performance.now() - began) }, "shut down");
     },
   };
 }

@@ -189,6 +189,28 @@ describe("distributed jobs: a worker killed mid-job", () => {
     }
   });
 
+  test("SIGTERM of the worker holding a job hands it to another worker at once, its attempt given back", async () => {
+    const cluster = await killable();
+    const a = await cluster.web({ JOB_WORKERS: "off" });
+    const [b, c] = await Promise.all([cluster.web(), cluster.web()]);
+    const ctx = await boardOn(a);
+    try {
+      const { nodeId } = await ctx.post(a, "/nodes", { kind: "text", prompt: "a story told twice", params: { maxTokens: 200 }, seed: 5 });
+      const { jobId } = await ctx.post(a, "/runs", { nodeId }, 202);
+      const holder = await holderOf([b, c], jobId, 1);
+      const survivor = holder === b ? c : b;
+      assert.equal(await holder.stop(), 0, "the stopping worker exits cleanly");
+      // Handed back, not stalled: a stalled job would count a recovery and a second attempt; a job handed
+      // back without its queue entry would never start again.
+      assert.equal(await holderOf([survivor], jobId, 1), survivor);
+      await eventually(async () => (await ctx.job(a, jobId)).status === "succeeded", "the job succeeds", 60_000);
+      const row = await ctx.job(a, jobId);
+      assert.deepEqual([row.attempts, row.recoveries], [1, 0]);
+    } finally {
+      ctx.close();
+    }
+  });
+
   test("a job whose worker dies twice fails with a readable error instead of running a third time", async () => {
     const cluster = await killable();
     const a = await cluster.web({ JOB_WORKERS: "off" });

@@ -13,6 +13,10 @@ import type { GenboardLoadContext } from "./load-context.js";
 import { findCanvasChunks } from "./canvas-preload.js";
 import type { ReplicateProvider } from "../providers/replicate/index.js";
 import { webhookRoutes } from "./webhook-routes.js";
+import type { Metrics } from "../observability/metrics.js";
+import type { Readiness } from "../observability/readiness.js";
+import { httpMetrics } from "../observability/http-metrics.js";
+import { lastErrorHandler, opsRoutes } from "../observability/ops-routes.js";
 
 interface AppDeps {
   logger: Logger;
@@ -30,6 +34,10 @@ interface AppDeps {
   apiExtensions: express.Router[];
   /** Replicate's webhooks complete its runs; the route shares the provider's registry. */
   replicate: ReplicateProvider;
+  metrics: Metrics;
+  readiness: Readiness;
+  /** When set, /metrics answers only `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
 }
 
 /** The HTTP side of the process: health, assets, the REST API, static files and the Remix app, in that order. */
@@ -38,6 +46,7 @@ export function createHttpApp(deps: AppDeps) {
   app.disable("x-powered-by");
   app.set("trust proxy", "loopback");
   app.use(requestContext(deps.logger));
+  app.use(httpMetrics(deps.metrics));
   app.use(httpCompression());
 
   app.get("/healthz", (_req, res) => {
@@ -45,6 +54,7 @@ export function createHttpApp(deps: AppDeps) {
     if (deps.isReady()) res.json({ ok: true });
     else res.status(503).json({ ok: false });
   });
+  app.use(opsRoutes(deps));
 
   // Before the JSON API: an upload's body is the raw file, which the API's JSON gate refuses.
   app.use(assetRoutes(deps));
@@ -56,17 +66,24 @@ export function createHttpApp(deps: AppDeps) {
   app.use("/build", express.static(join(deps.publicDir, "build"), { immutable: true, maxAge: "1y", index: false }));
   // tldraw's fonts and icons sit under a versioned path (scripts/copy-tldraw-assets.mjs).
   app.use("/tldraw-assets", express.static(join(deps.publicDir, "tldraw-assets"), { immutable: true, maxAge: "1y", index: false }));
-  app.use(express.static(deps.publicDir, { maxAge: "1h", index: false }));
+  // Unversioned files: an hour, except the service worker, which must be revalidated so a deploy reaches every browser.
+  app.use(express.static(deps.publicDir, { maxAge: "1h", index: false, setHeaders: noCacheServiceWorker }));
   app.use(pageSecurityHeaders);
-  const loadContext: GenboardLoadContext = {
+  // Built once; each request gets it with its own logger added.
+  const loadContext: Pick<GenboardLoadContext, "boards" | "tldrawLicenseKey" | "embedFrameAncestors" | "secureCookies" | "canvasPreload"> = {
     canvasPreload: findCanvasChunks(deps.publicDir),
     boards: deps.boards,
     tldrawLicenseKey: deps.tldrawLicenseKey,
     embedFrameAncestors: deps.embedFrameAncestors,
     secureCookies: deps.secureCookies,
   };
-  app.all("*", createRequestHandler({ build: deps.remixBuild, mode: process.env.NODE_ENV ?? "production", getLoadContext: () => loadContext }));
+  app.all("*", createRequestHandler({ build: deps.remixBuild, mode: process.env.NODE_ENV ?? "production", getLoadContext: (req): GenboardLoadContext => ({ ...loadContext, log: req.log }) }));
+  app.use(lastErrorHandler);
   return app;
+}
+
+function noCacheServiceWorker(res: express.Response, path: string) {
+  if (path.endsWith("sw.js")) res.setHeader("Cache-Control", "no-cache");
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { BoardService } from "../boards.js";
+import type { Logger } from "../logger.js";
 
 /** What the Remix loaders and actions get from the server process: its services, built once at start-up. */
 export interface GenboardLoadContext {
@@ -11,6 +12,8 @@ export interface GenboardLoadContext {
   secureCookies: boolean;
   /** URLs of the canvas chunk and its imports, preloaded by board pages so the fetch starts before hydration. */
   canvasPreload: string[];
+  /** This request's logger (it carries the request id): server-side page errors are logged through it. */
+  log: Logger;
 }
 
 declare module "@remix-run/server-runtime" {

@@ -1,4 +1,4 @@
-import { Queue, Worker, type Job } from "bullmq";
+import { DelayedError, Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "../logger.js";
 import type { JobEndStatus, JobQueue, JobQueueHandlers, QueuedJob } from "./queue.js";
@@ -114,9 +114,14 @@ export class BullJobQueue implements JobQueue {
 
     const worker = new Worker<QueuedJob>(
       QUEUE,
-      async (job: Job<QueuedJob>) => {
+      async (job: Job<QueuedJob>, token?: string) => {
         await this.options.commands.eval(STARTED, 1, this.keys[0], String(job.opts.priority ?? 0)).catch(() => {});
-        await handlers.work({ ...job.data, redelivered: job.stalledCounter > 0 || job.attemptsStarted > 1 });
+        const outcome = await handlers.work({ ...job.data, redelivered: job.stalledCounter > 0 || job.attemptsStarted > 1 });
+        if (outcome === "handed-back") {
+          // BullMQ's way to put an active entry back (not completed, no attempt counted): another worker takes it at once.
+          await job.moveToDelayed(Date.now(), token);
+          throw new DelayedError();
+        }
       },
       {
         connection: this.options.connection,

@@ -95,7 +95,8 @@ export class FairQueue implements JobQueue {
       if (!job) return;
       const run = this.handlers
         .work({ ...job, redelivered: false })
-        .catch(() => {})
+        // a handed-back job's row is queued again: the next start re-queues it
+        .then(() => {}, () => {})
         .finally(() => {
           this.running.delete(run);
           this.pump();

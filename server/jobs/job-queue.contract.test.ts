@@ -66,6 +66,7 @@ function recorder(ms = 5) {
       peak = Math.max(peak, running);
       await sleep(ms);
       running -= 1;
+      return "done" as const;
     },
     onCancel: (id) => canceled.push(id),
     onEnded: (id, status) => ended.push([id, status]),
@@ -171,7 +172,7 @@ for (const impl of [fair, bull]) {
       const { queue } = await open(2);
       const startedAt = new Map<string, number>();
       const r = recorder();
-      await queue.start({ ...r.handlers, work: async (j) => void startedAt.set(j.id, Date.now()) });
+      await queue.start({ ...r.handlers, work: async (j) => (startedAt.set(j.id, Date.now()), "done" as const) });
       const t0 = Date.now();
       await queue.enqueue(job("later"), 400);
       await queue.enqueue(job("dropped"), 300);

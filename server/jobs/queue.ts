@@ -24,9 +24,17 @@ export interface DeliveredJob extends QueuedJob {
 
 export type JobEndStatus = Extract<JobStatus, "succeeded" | "failed" | "canceled">;
 
+/**
+ * `handed-back`: this process is shutting down and gave the job back (the table
+ * says `queued` again); a shared queue must offer the entry to another worker
+ * now, without counting an attempt. An in-process queue needs nothing: the
+ * next start re-queues every queued row.
+ */
+export type WorkOutcome = "done" | "handed-back";
+
 export interface JobQueueHandlers {
   /** Runs one job; at most `concurrency` at a time in this process. */
-  work(job: DeliveredJob): Promise<void>;
+  work(job: DeliveredJob): Promise<WorkOutcome>;
   /** Some process canceled `jobId`: abort it if it runs here. */
   onCancel(jobId: string): void;
   /** `jobId` ended in some process: wakes the jobs here that wait for it. */

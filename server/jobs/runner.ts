@@ -9,10 +9,11 @@ import { readNode, type GenNode } from "../nodes/node-record.js";
 import { ParamsError, validateParams } from "../providers/params.js";
 import { ProviderError, type ModelInfo, type Provider } from "../providers/types.js";
 import { upstreamNodes } from "./graph.js";
+import { ShuttingDown, type JobObserver } from "./job-observer.js";
 import { resolveInput } from "./inputs.js";
 import { outputStore } from "./output-store.js";
 import type { TtlCache } from "../cache/ttl-cache.js";
-import type { DeliveredJob, JobEndStatus, JobQueue } from "./queue.js";
+import type { DeliveredJob, JobEndStatus, JobQueue, WorkOutcome } from "./queue.js";
 import { runWriter } from "./run-writer.js";
 import { untilResultInDoc } from "./upstream-result.js";
 
@@ -29,6 +30,8 @@ export interface RunnerOptions {
   maxAttempts: number;
   retryBaseMs: number;
   maxOutputBytes: number;
+  /** Metrics and error reporting hear about every job through this. */
+  observer?: JobObserver;
 }
 
 interface JobInput {
@@ -114,6 +117,7 @@ export function createJobRunner(options: RunnerOptions) {
         return { jobId: job.id };
       }
       await repo.insert(job);
+      options.observer?.submitted(job);
       writer.queued(nodeId, { jobId: job.id, kind: node.kind, provider: provider.id, model: node.model, seed: node.seed });
       // A worker in another process that opens the board now loads it from the store: the
       // queued entry must be stored before any worker can take the job, or that worker's
@@ -126,20 +130,20 @@ export function createJobRunner(options: RunnerOptions) {
     }
   }
 
-  async function execute(delivered: DeliveredJob): Promise<void> {
+  async function execute(delivered: DeliveredJob): Promise<WorkOutcome> {
     const { id } = delivered;
     // Registered before the first await: a cancel from here on aborts this attempt
     // whatever it is waiting for (the database, the room, an upstream job).
     const controller = new AbortController();
     inFlight.set(id, controller);
     try {
-      await attempt(delivered, controller);
+      return (await attempt(delivered, controller)) ?? "done";
     } finally {
       if (inFlight.get(id) === controller) inFlight.delete(id);
     }
   }
 
-  async function attempt(delivered: DeliveredJob, controller: AbortController): Promise<void> {
+  async function attempt(delivered: DeliveredJob, controller: AbortController): Promise<WorkOutcome | void> {
     const { id } = delivered;
     const job = await repo.get(id);
     // A redelivered job (its worker died) is still `running` in the table; anything else not `queued` was canceled or already ran.
@@ -172,6 +176,7 @@ export function createJobRunner(options: RunnerOptions) {
       let lastProgressAt = 0;
       const result = await provider.run(generation, {
         jobId: id,
+        requestId: job.requestId ?? undefined,
         signal: controller.signal,
         onProgress: (p) => {
           // progress is a document write: a few per second is live enough
@@ -191,6 +196,7 @@ export function createJobRunner(options: RunnerOptions) {
         writer.finished(job.nodeId, id, { status: "canceled", error: reason.message, model: job.model, seed: input.seed });
         return;
       }
+      if (reason instanceof ShuttingDown) return await handBack(job, writer, log);
       const transient = reason instanceof ProviderError ? reason.transient : false;
       const message = reason instanceof Error ? reason.message : String(reason);
       if (transient && job.attempts + 1 < options.maxAttempts) {
@@ -214,6 +220,7 @@ export function createJobRunner(options: RunnerOptions) {
     if (await repo.finish(job.id, result)) {
       const input = job.input as JobInput;
       writer.finished(job.nodeId, job.id, { ...result, outputs: result.outputs as never, model: job.model, seed: input.seed });
+      options.observer?.ended(job, result);
     }
     ended.emit(job.id, result.status);
     // jobs waiting for this one may be in other processes
@@ -231,6 +238,15 @@ export function createJobRunner(options: RunnerOptions) {
     } finally {
       release();
     }
+  }
+
+  /** Shutdown: the job is queued again, its attempt given back, for whichever process starts next. */
+  async function handBack(job: JobRow, writer: ReturnType<typeof runWriter>, log: Logger): Promise<WorkOutcome> {
+    if (!(await repo.handBack(job.id))) return "done";
+    writer.queued(job.nodeId, { jobId: job.id, kind: job.kind, provider: job.provider, model: job.model, seed: (job.input as JobInput).seed });
+    options.observer?.handedBack(job);
+    log.info({ provider: job.provider, model: job.model }, "job handed back to the queue");
+    return "handed-back";
   }
 
   /**
@@ -361,7 +377,7 @@ export function createJobRunner(options: RunnerOptions) {
     },
 
     async stop() {
-      for (const controller of inFlight.values()) controller.abort(new ProviderError("The server is shutting down.", true));
+      for (const controller of inFlight.values()) controller.abort(new ShuttingDown());
       await queue.close();
     },
   };

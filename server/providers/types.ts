@@ -68,6 +68,8 @@ export interface ProviderResult {
 
 export interface RunContext {
   jobId: string;
+  /** The id of the HTTP request that started the run, for the provider's log lines. */
+  requestId?: string;
   /** Aborted on cancel and on timeout: pass it to every fetch. */
   signal: AbortSignal;
   /** 0..1 */

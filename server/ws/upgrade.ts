@@ -6,6 +6,7 @@ import type { BoardService } from "../boards.js";
 import type { Logger } from "../logger.js";
 import { boardCredentialCookie } from "../auth/cookies.js";
 import { WsTransport } from "./ws-transport.js";
+import type { WsCounters } from "../observability/ws-metrics.js";
 
 const WS_PATH = /^\/ws\/([^/?#]+)$/;
 /** The Connection behind a ws socket; stored on the socket so listeners can be shared functions, not closures per socket. */
@@ -18,6 +19,7 @@ interface WsDeps {
   logger: Logger;
   maxFrameBytes: number;
   heartbeatMs: number;
+  counters: WsCounters;
 }
 
 /**
@@ -53,9 +55,9 @@ export function attachWebSockets(server: Server, deps: WsDeps) {
   return { close: () => clearInterval(heartbeat) };
 }
 
-function onSocket(ws: Socket, boardId: string, token: string | null, { rooms, boards, logger }: WsDeps) {
+function onSocket(ws: Socket, boardId: string, token: string | null, { rooms, boards, logger, counters }: WsDeps) {
   // Listeners first, before any await: frames that arrive during auth and load are queued, not lost.
-  ws[CONN] = rooms.accept(new WsTransport(ws));
+  ws[CONN] = rooms.accept(new WsTransport(ws, counters));
   ws.on("message", onMessage);
   ws.on("close", onClose);
   ws.on("pong", onPong);
@@ -75,7 +77,9 @@ function onSocket(ws: Socket, boardId: string, token: string | null, { rooms, bo
 const connOf = (ws: WebSocket) => (ws as Socket)[CONN];
 
 function onMessage(this: WebSocket, data: Buffer, isBinary: boolean) {
-  connOf(this).receive(data, isBinary);
+  const conn = connOf(this);
+  (conn.transport as WsTransport).counters.received(data);
+  conn.receive(data, isBinary);
 }
 function onClose(this: WebSocket) {
   connOf(this).closed();

@@ -1,6 +1,7 @@
 import type { Socket } from "node:net";
 import { Sender, WebSocket } from "ws";
 import type { Transport } from "../../collab/index.js";
+import type { WsCounters } from "../observability/ws-metrics.js";
 
 /**
  * A ws socket as a collab Transport, with one optimisation: a room broadcasts
@@ -11,16 +12,21 @@ import type { Transport } from "../../collab/index.js";
  * then writes every frame synchronously, so ours cannot overtake its own.
  */
 export class WsTransport implements Transport {
-  constructor(readonly ws: WebSocket) {}
+  constructor(
+    readonly ws: WebSocket,
+    readonly counters: WsCounters,
+  ) {}
 
   send(data: Uint8Array): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.counters.sent(data);
     const socket = (this.ws as unknown as { _socket?: Socket })._socket;
     if (socket) socket.write(framed(data));
     else this.ws.send(data);
   }
 
   close(code: number, reason: string): void {
+    this.counters.closed(code);
     this.ws.close(code, reason);
   }
 

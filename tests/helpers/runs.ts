@@ -53,7 +53,8 @@ export async function boardWithWatcher(env: Record<string, string> = {}) {
 export function boardApi(target: () => { server: { http: string }; board: { id: string }; edit: string }) {
   const api = (path: string, init: RequestInit = {}) => {
     const { server, board, edit } = target();
-    return fetch(`${server.http}/api/boards/${board.id}${path}`, { ...init, headers: { "content-type": "application/json", authorization: `Bearer ${edit}` } });
+    const headers = { "content-type": "application/json", authorization: `Bearer ${edit}`, ...(init.headers as Record<string, string> | undefined) };
+    return fetch(`${server.http}/api/boards/${board.id}${path}`, { ...init, headers });
   };
   const post = async (path: string, body: unknown, status: number) => {
     const res = await api(path, { method: "POST", body: JSON.stringify(body) });
