@@ -9,7 +9,7 @@ import { FairQueue } from "./jobs/fair-queue.js";
 import { createJobRunner } from "./jobs/runner.js";
 import { runRoutes } from "./http/run-routes.js";
 import { providerRegistry } from "./providers/registry.js";
-import { createLocalProvider } from "./providers/local/index.js";
+import { createLocalProvider, createLocalWorkerPool } from "./providers/local/index.js";
 import { createOpenAIProvider } from "./providers/openai/index.js";
 import { createReplicateProvider } from "./providers/replicate/index.js";
 import { createBoardService } from "./boards.js";
@@ -35,9 +35,10 @@ export async function startServer(config: Config, logger: Logger, server: Server
   const rooms = new RoomManager(database.docStore, config.rooms, logger.child({ layer: "collab" }));
   const boards = createBoardService(database.boards, rooms);
   const assets = createAssetStore(database.assets);
+  const localWorkers = config.jobs.localWorkers > 0 ? createLocalWorkerPool({ size: config.jobs.localWorkers }) : undefined;
   const replicate = createReplicateProvider(config.providers.replicate, { logger: logger.child({ provider: "replicate" }) });
   const providers = providerRegistry([
-    createLocalProvider({ tokenDelayMs: config.jobs.localTokenDelayMs }),
+    createLocalProvider({ tokenDelayMs: config.jobs.localTokenDelayMs, workers: localWorkers }),
     createOpenAIProvider(config.providers.openai),
     replicate,
   ]);
@@ -95,6 +96,7 @@ export async function startServer(config: Config, logger: Logger, server: Server
       sockets.close();
       server.close();
       await runner.stop();
+      await localWorkers?.close();
       await rooms.shutdown();
       server.closeAllConnections();
       await database.close();
