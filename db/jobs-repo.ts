@@ -45,6 +45,14 @@ export function createJobsRepo(db: Database) {
       await db.update(jobs).set({ recoveries: sql`${jobs.recoveries} + 1` }).where(eq(jobs.id, id));
     },
 
+    /**
+     * Records the provider's state for later attempts of a running job. Awaited
+     * before the provider goes on, so that what it remembers is on disk first.
+     */
+    async saveProviderState(id: string, state: unknown): Promise<void> {
+      await db.update(jobs).set({ providerState: state ?? null }).where(eq(jobs.id, id));
+    },
+
     /** Back to the queue after a transient failure. */
     async requeue(id: string, error: string): Promise<void> {
       await db.update(jobs).set({ status: "queued", error }).where(and(eq(jobs.id, id), eq(jobs.status, "running")));

@@ -106,6 +106,12 @@ export const jobs = pgTable(
     costUsd: doublePrecision("cost_usd"),
     requestId: text("request_id"),
     reusedFrom: text("reused_from"),
+    /**
+     * What the provider must remember across attempts of this job, e.g. the id
+     * of the remote prediction it created: a retry or a restart resumes that
+     * instead of starting (and paying for) another one.
+     */
+    providerState: jsonb("provider_state"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     startedAt: timestamp("started_at", { withTimezone: true }),
     finishedAt: timestamp("finished_at", { withTimezone: true }),

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ConfigError, loadConfig } from "./config.js";
+import { ConfigError, defaultLocalWorkers, loadConfig } from "./config.js";
 
 test("no configuration at all gives the embedded defaults", () => {
   const config = loadConfig({});
@@ -81,4 +81,14 @@ test("distributed mode needs both REDIS_URL and DATABASE_URL; workers can be tur
     assert.ok(err instanceof ConfigError);
     assert.deepEqual(err.problems.map((p) => p.split(":")[0]).sort(), ["JOB_LOCK_MS", "JOB_WORKERS", "REDIS_KEY_PREFIX", "REDIS_URL"]);
   }
+});
+
+test("local generation workers: one core is left to the main thread, never more workers than jobs at once", () => {
+  assert.equal(defaultLocalWorkers(2, 2), 1);
+  assert.equal(defaultLocalWorkers(2, 1), 1);
+  assert.equal(defaultLocalWorkers(2, 8), 2);
+  assert.equal(defaultLocalWorkers(16, 8), 7);
+  assert.equal(loadConfig({ LOCAL_WORKERS: "0" }).jobs.localWorkers, 0);
+  assert.equal(loadConfig({ LOCAL_WORKERS: "3" }).jobs.localWorkers, 3);
+  assert.throws(() => loadConfig({ LOCAL_WORKERS: "-1" }), /LOCAL_WORKERS: must be at least 0/);
 });

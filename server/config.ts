@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { z } from "zod";
 import type { OpenAIConfig } from "./providers/openai/endpoint.js";
@@ -59,6 +60,8 @@ const EnvSchema = z.object({
   RUNS_PER_BOARD_PER_MINUTE: int(1).default(120),
   RUNS_PER_CLIENT_PER_MINUTE: int(1).default(60),
   LOCAL_TOKEN_DELAY_MS: int(0, 10_000).default(15),
+  // 0 runs the local generators on the main thread (for profiling and comparison).
+  LOCAL_WORKERS: int(0, 64).optional(),
   EMBED_FRAME_ANCESTORS: z
     .string()
     .regex(/^[^;,\r\n]+$/, "must be a space-separated CSP source list, e.g. \"https://a.example https://b.example\" or *")
@@ -134,6 +137,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAttempts: e.JOB_MAX_ATTEMPTS,
       retryBaseMs: e.JOB_RETRY_BASE_MS,
       localTokenDelayMs: e.LOCAL_TOKEN_DELAY_MS,
+      localWorkers: e.LOCAL_WORKERS ?? defaultLocalWorkers(e.JOBS_CONCURRENCY),
       limits: { perBoardPerMinute: e.RUNS_PER_BOARD_PER_MINUTE, perClientPerMinute: e.RUNS_PER_CLIENT_PER_MINUTE },
       workers: e.JOB_WORKERS === "on",
       lockMs: e.JOB_LOCK_MS,
@@ -172,4 +176,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       persistence: { flushMs: e.PERSIST_FLUSH_MS, compactAfterRows: e.COMPACT_AFTER_ROWS, compactAfterBytes: e.COMPACT_AFTER_BYTES },
     },
   };
+}
+
+/**
+ * Worker threads for the local provider: one core is left to the main thread
+ * (HTTP, sockets) and the database, and more workers than jobs that can run at
+ * once would only sit idle. On 2 cores that is one worker.
+ */
+export function defaultLocalWorkers(jobsConcurrency: number, cores = availableParallelism()): number {
+  return Math.max(1, Math.min(jobsConcurrency, cores - 1));
 }

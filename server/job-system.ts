@@ -4,7 +4,7 @@ import type { AssetStore } from "./assets/asset-store.js";
 import type { Config } from "./config.js";
 import { createJobRunner } from "./jobs/runner.js";
 import type { Logger } from "./logger.js";
-import { createLocalProvider } from "./providers/local/index.js";
+import { createLocalProvider, createLocalWorkerPool } from "./providers/local/index.js";
 import { createOpenAIProvider } from "./providers/openai/index.js";
 import { providerRegistry } from "./providers/registry.js";
 import { createReplicateProvider } from "./providers/replicate/index.js";
@@ -29,7 +29,9 @@ export function createJobSystem(config: Config, deps: { database: Database; room
   const { database, rooms, assets, logger, hooks } = deps;
   const shared = createSharedServices(config, logger);
   const replicate = createReplicateProvider(config.providers.replicate, { logger: logger.child({ provider: "replicate" }) });
-  const all = [createLocalProvider({ tokenDelayMs: config.jobs.localTokenDelayMs }), createOpenAIProvider(config.providers.openai), replicate];
+  // Local generation draws and encodes off the event loop (LOCAL_WORKERS=0: on it).
+  const localWorkers = config.jobs.localWorkers > 0 ? createLocalWorkerPool({ size: config.jobs.localWorkers }) : undefined;
+  const all = [createLocalProvider({ tokenDelayMs: config.jobs.localTokenDelayMs, workers: localWorkers }), createOpenAIProvider(config.providers.openai), replicate];
   const providers = providerRegistry(hooks ? all.map((p) => hooks.wrapProvider(p)) : all);
   const runner = createJobRunner({
     repo: database.jobs,
@@ -60,6 +62,7 @@ export function createJobSystem(config: Config, deps: { database: Database; room
     /** Running jobs are handed back to the queue (a transient abort), then the connections close. */
     async stop() {
       await runner.stop();
+      await localWorkers?.close();
       await shared.close();
     },
   };

@@ -40,11 +40,12 @@ test("SIGTERM during edits and a running job: exit 0, every relayed edit stored,
   const runOf = (c: Client) => c.doc.getMap<Y.Map<unknown>>("runs").get(nodeId);
   await eventually(() => ((runOf(observer)?.get("text") as Y.Text | undefined)?.length ?? 0) > 0, "the job is streaming");
 
+  // ~150 updates a second: busy, yet under the per-socket message limit (WS_MESSAGES_PER_SECOND, 200)
   let n = 0;
   const editing = setInterval(() => {
     if (!writer.provider.wsconnected) return;
     for (let i = 0; i < 3; i++, n++) writer.records.set(`shape:e${n}`, { id: `shape:e${n}`, typeName: "shape", x: n });
-  }, 5);
+  }, 20);
   await sleep(400);
 
   process.kill(server.pid, "SIGTERM");

@@ -119,7 +119,8 @@ function ensurePage(records: { get(k: string): Record<string, unknown> | undefin
 }
 
 function publicJob(job: Awaited<ReturnType<JobRunner["get"]>>) {
-  const { inputHash: _hash, ...rest } = job;
+  // providerState is the provider's own bookkeeping (e.g. a Replicate prediction id), not part of the API.
+  const { inputHash: _hash, providerState: _state, ...rest } = job;
   return rest;
 }
 

@@ -185,6 +185,8 @@ export function createJobRunner(options: RunnerOptions) {
           writer.progress(job.nodeId, id, p);
         },
         onText: (delta) => writer.appendText(job.nodeId, id, delta),
+        resumeState: job.providerState ?? undefined,
+        saveState: (state) => repo.saveProviderState(id, state),
       });
       const saved = await outputs.save(job.boardId, result.outputs, controller.signal);
       await end(job, writer, { status: "succeeded", outputs: saved, costUsd: result.costUsd ?? null });

@@ -76,6 +76,13 @@ export interface RunContext {
   onProgress(progress: number): void;
   /** Streamed text, appended in order. */
   onText(delta: string): void;
+  /** What `saveState` stored on an earlier attempt of this job (a retry, or after a restart), if anything. */
+  resumeState?: unknown;
+  /**
+   * Stores JSON with the job, durably, for its later attempts: a provider that
+   * starts paid work elsewhere records its id here before waiting for it.
+   */
+  saveState?(state: unknown): Promise<void>;
 }
 
 export type Availability = { ok: true } | { ok: false; reason: string };

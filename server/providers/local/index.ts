@@ -12,16 +12,23 @@ import { validateParams } from "../params.js";
 import { ProviderError, type GenerationInput, type ModelInfo, type Provider, type ProviderResult, type RunContext } from "../types.js";
 import { generateImage, imageModel } from "./image.js";
 import { generateSpeech, loadEspeak, speechModel, type SpeechEngineLoader } from "./speech.js";
-import { generateText, textModel } from "./text.js";
+import { generateText, streamReply, textModel } from "./text.js";
 import { generateVideo, videoModel } from "./video.js";
+import type { LocalWorkerPool } from "./worker-pool.js";
 
 export { MISSING_ESPEAK } from "./speech.js";
+export { createLocalWorkerPool, type LocalWorkerPool } from "./worker-pool.js";
 
 export interface LocalProviderOptions {
   /** Pause between streamed words of a text reply (default 15 ms: visible streaming; tests pass 0). */
   tokenDelayMs?: number;
-  /** Loads espeak-ng (default: a dynamic import of the optional package). */
+  /** Loads espeak-ng (default: a dynamic import of the optional package). In-process only: workers use the default. */
   loadSpeechEngine?: SpeechEngineLoader;
+  /**
+   * Where the CPU work runs. The server passes its pool so generation never
+   * holds up the event loop; without one (unit tests, scripts) it runs here.
+   */
+  workers?: LocalWorkerPool;
 }
 
 export const LOCAL_MODELS: readonly ModelInfo[] = [imageModel, textModel, speechModel, videoModel];
@@ -46,6 +53,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
         throw new ProviderError((err as Error).message, false, { cause: err });
       }
       const checked = { ...input, params };
+      if (options.workers) return runOnWorker(options.workers, checked, context);
       switch (model.kind) {
         case "image":
           return generateImage(checked, context);
@@ -62,4 +70,23 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Provide
       }
     },
   };
+
+  async function runOnWorker(workers: LocalWorkerPool, input: GenerationInput, context: RunContext): Promise<ProviderResult> {
+    const { signal, onProgress } = context;
+    switch (input.kind) {
+      case "text": {
+        // Composing is the CPU part; the streaming is waiting, and the text's writes belong to this thread.
+        const text = await workers.run({ kind: "compose-text", input }, { signal });
+        return streamReply(text, context, tokenDelayMs);
+      }
+      case "image":
+      case "speech":
+      case "video":
+        return workers.run({ kind: input.kind, input }, { signal, onProgress });
+      default: {
+        const unknown: never = input.kind;
+        throw new ProviderError(`unhandled kind ${String(unknown)}`, false);
+      }
+    }
+  }
 }

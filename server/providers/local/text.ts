@@ -25,7 +25,11 @@ export const textModel: ModelInfo = {
 const SENTENCES_PER_PARAGRAPH = 4;
 
 export async function generateText(input: GenerationInput, context: RunContext, tokenDelayMs: number): Promise<ProviderResult> {
-  const text = composeReply(input);
+  return streamReply(composeReply(input), context, tokenDelayMs);
+}
+
+/** Streams a composed reply a word at a time, as a model would; the result is the whole text. */
+export async function streamReply(text: string, context: RunContext, tokenDelayMs: number): Promise<ProviderResult> {
   const tokens = splitTokens(text);
   context.onProgress(0);
   for (let i = 0; i < tokens.length; i++) {

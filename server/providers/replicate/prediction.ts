@@ -16,6 +16,9 @@ export interface Prediction {
   logs?: string | null;
   metrics?: { predict_time?: number; total_time?: number; input_token_count?: number; output_token_count?: number };
   urls?: { get?: string; cancel?: string; stream?: string; web?: string };
+  /** The URL given at creation (ours carries `?job=<job id>`). */
+  webhook?: string;
+  created_at?: string;
 }
 
 export type PredictionStatus = "starting" | "processing" | "succeeded" | "failed" | "canceled" | "aborted";

@@ -4,7 +4,7 @@ import { ProviderError, type GenerationInput } from "../types.js";
 import { createReplicateProvider, type ReplicateConfig, type ReplicateProvider } from "./provider.js";
 import { startFakeReplicate, type FakeReplicate } from "../../../tests/fakes/replicate.js";
 import { startWebhookApp } from "../../../tests/helpers/webhook-app.js";
-import { recordingContext } from "../../../tests/helpers/run-context.js";
+import { recordingContext, type RecordingContext } from "../../../tests/helpers/run-context.js";
 import { makePng } from "../../../tests/helpers/media.js";
 
 const flux = (over: Partial<GenerationInput> = {}): GenerationInput => ({
@@ -15,6 +15,21 @@ const flux = (over: Partial<GenerationInput> = {}): GenerationInput => ({
   seed: 1234,
   ...over,
 });
+
+let jobs = 0;
+/** A context with its own job id (lookups find predictions by it) whose saved state is kept, as the jobs table keeps it. */
+function durableContext(resumeState?: unknown): RecordingContext & { saved: unknown[] } {
+  const saved: unknown[] = [];
+  return {
+    ...recordingContext(),
+    jobId: `job-durable-${++jobs}`,
+    resumeState,
+    saved,
+    async saveState(state: unknown) {
+      saved.push(state);
+    },
+  };
+}
 
 async function failure(promise: Promise<unknown>): Promise<ProviderError> {
   const err = await promise.then(
@@ -198,6 +213,120 @@ describe("replicate provider", () => {
     const wrongToken = await failure(createReplicateProvider({ ...config, apiToken: "r8_wrong" }).run(flux(), recordingContext()));
     assert.equal(wrongToken.transient, false);
     assert.match(wrongToken.message, /valid authentication token \(check REPLICATE_API_TOKEN\)/);
+  });
+
+  for (const how of ["drop", "cut", 502] as const) {
+    test(`a create whose answer is lost after Replicate made the prediction (${how}) is found, not made again`, async () => {
+      const before = { predictions: fake.predictions.size, creates: fake.createRequests() };
+      const context = durableContext();
+      fake.loseNextCreateAnswer(how);
+      const created = fake.nextPrediction();
+      const running = replicate.run(flux(), context);
+      const prediction = await created;
+      const url = `https://replicate.delivery/xezq/${prediction.id}/out-0.webp`;
+      await fake.update(prediction.id, { status: "succeeded", output: [url] }, "completed");
+      assert.deepEqual((await running).outputs, [{ type: "image", mime: "image/webp", url }]);
+      assert.equal(fake.predictions.size - before.predictions, 1, "exactly one prediction");
+      assert.equal(fake.createRequests() - before.creates, 1, "one create request");
+      assert.ok("creatingSince" in (context.saved[0] as object), "the doubt is saved before the create is sent");
+      assert.deepEqual(context.saved.at(-1), { predictionId: prediction.id });
+    });
+  }
+
+  test("a prediction id saved as soon as the create answers, before the result", async () => {
+    const context = durableContext();
+    const created = fake.nextPrediction();
+    const running = replicate.run(flux(), context);
+    const prediction = await created;
+    const deadline = Date.now() + 5000;
+    while (!context.saved.some((s) => (s as { predictionId?: string }).predictionId === prediction.id)) {
+      assert.ok(Date.now() < deadline, "the prediction id was not saved while the prediction ran");
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await fake.update(prediction.id, { status: "succeeded", output: ["https://replicate.delivery/a/out.webp"] }, "completed");
+    await running;
+  });
+
+  test("a saved prediction id is resumed after a restart: no second create, finished by GET or by its webhook", async () => {
+    const first = durableContext();
+    const created = fake.nextPrediction();
+    const running = replicate.run(flux(), first);
+    const prediction = await created;
+    await fake.update(prediction.id, { status: "succeeded", output: ["https://replicate.delivery/b/out.webp"] }, "completed");
+    await running;
+
+    const creates = fake.createRequests();
+    // Already finished: the GET answers it.
+    const again = await replicate.run(flux(), durableContext({ predictionId: prediction.id }));
+    assert.equal(again.outputs[0].url, "https://replicate.delivery/b/out.webp");
+    // Still running: it waits for the webhook.
+    const stillRunning = { ...prediction, id: `${prediction.id}x`, status: "processing", output: null };
+    fake.predictions.set(stillRunning.id, stillRunning);
+    const resumed = replicate.run(flux(), durableContext({ predictionId: stillRunning.id }));
+    await fake.waitForRequest((r) => r.method === "GET" && r.path === `/v1/predictions/${stillRunning.id}`);
+    await new Promise((r) => setTimeout(r, 20));
+    await fake.update(stillRunning.id, { status: "succeeded", output: ["https://replicate.delivery/c/out.webp"] }, "completed");
+    assert.equal((await resumed).outputs[0].url, "https://replicate.delivery/c/out.webp");
+    assert.equal(fake.createRequests(), creates, "no create after a restart");
+  });
+
+  test("a lost answer whose lookup also fails: the next attempt finds the prediction instead of creating another", async () => {
+    const before = { predictions: fake.predictions.size, creates: fake.createRequests() };
+    const context = durableContext();
+    fake.loseNextCreateAnswer("drop");
+    fake.failNextList(500);
+    const err = await failure(replicate.run(flux(), context));
+    assert.equal(err.transient, true);
+    const state = context.saved.at(-1) as { creatingSince: string };
+    assert.ok(state.creatingSince, "the doubt stays saved for the next attempt");
+
+    const retry = durableContext(state);
+    retry.jobId = context.jobId;
+    const prediction = [...fake.predictions.values()].at(-1)!;
+    const running = replicate.run(flux(), retry);
+    running.catch(() => {});
+    // Whether the retry's GET or the webhook brings it, the result is this prediction's.
+    await fake.update(prediction.id, { status: "succeeded", output: ["https://replicate.delivery/d/out.webp"] }, "completed");
+    // A retry that created a second prediction would wait for it for ever: bounded, then stopped.
+    const result = await Promise.race([running, new Promise<null>((r) => setTimeout(r, 5000, null))]);
+    retry.controller.abort();
+    assert.equal(fake.predictions.size - before.predictions, 1, "exactly one prediction");
+    assert.equal(fake.createRequests() - before.creates, 1, "the retry did not create");
+    assert.equal(result?.outputs[0].url, "https://replicate.delivery/d/out.webp");
+    assert.deepEqual(retry.saved.at(-1), { predictionId: prediction.id });
+  });
+
+  test("a 5xx that created nothing: the retry looks first, finds nothing, and only then creates", async () => {
+    const before = { predictions: fake.predictions.size, creates: fake.createRequests() };
+    const context = durableContext();
+    fake.failNextCreate(503, { title: "Service Unavailable", detail: "try later", status: 503 });
+    const err = await failure(replicate.run(flux(), context));
+    assert.equal(err.transient, true);
+    const state = context.saved.at(-1) as { creatingSince: string };
+
+    const retry = durableContext(state);
+    retry.jobId = context.jobId;
+    const created = fake.nextPrediction();
+    const listsBefore = fake.requests.filter((r) => r.method === "GET" && r.path.startsWith("/v1/predictions?")).length;
+    const running = replicate.run(flux(), retry);
+    const prediction = await created;
+    const listsAfter = fake.requests.filter((r) => r.method === "GET" && r.path.startsWith("/v1/predictions?")).length;
+    assert.ok(listsAfter > listsBefore, "looked for the prediction before creating");
+    await fake.update(prediction.id, { status: "succeeded", output: ["https://replicate.delivery/e/out.webp"] }, "completed");
+    await running;
+    assert.equal(fake.predictions.size - before.predictions, 1);
+    assert.equal(fake.createRequests() - before.creates, 2);
+    assert.deepEqual(retry.saved, [{ creatingSince: state.creatingSince }, { predictionId: prediction.id }], "the first doubt's time is kept");
+  });
+
+  test("a refused create (422, 429) is certain: no lookup, and the error is the API's", async () => {
+    const lists = () => fake.requests.filter((r) => r.method === "GET" && r.path.startsWith("/v1/predictions?")).length;
+    const before = lists();
+    fake.failNextCreate(429, { title: "Too Many Requests", detail: "throttled", status: 429 }, { "retry-after": "1" });
+    const err = await failure(replicate.run(flux(), durableContext()));
+    assert.equal(err.name, "ProviderError");
+    assert.equal(err.options.retryAfterMs, 1000);
+    assert.equal(lists(), before);
   });
 
   test("a model that is not configured for the node's kind is refused before any request", async () => {

@@ -4,6 +4,7 @@ import { ProviderError, type Availability, type GenerationInput, type Provider, 
 import { createReplicateClient, type ReplicateClient } from "./client.js";
 import { DEFAULT_REPLICATE_MODELS, modelInfo, modelsFromEntries, predictionInput, PROVIDER_ID, type ReplicateModel } from "./models.js";
 import { isTerminal, type Prediction } from "./prediction.js";
+import { startPrediction } from "./prediction-start.js";
 import { createInProcessRegistry, type PredictionRegistry } from "./registry.js";
 import { progressFromLogs, textSoFar, toResult } from "./result.js";
 
@@ -74,11 +75,13 @@ export function createReplicateProvider(config: ReplicateConfig, deps: Replicate
 
   async function runPrediction(client: ReplicateClient, model: ReplicateModel, input: GenerationInput, context: RunContext) {
     const { signal } = context;
-    const prediction = await client.createPrediction(
-      { model: model.ref, input: predictionInput(model, input) },
-      { jobId: context.jobId, webhookUrl: `${config.publicUrl!.replace(/\/+$/, "")}${WEBHOOK_PATH}`, signal },
-    );
-    deps.logger?.info({ jobId: context.jobId, predictionId: prediction.id, model: model.ref }, "replicate prediction created");
+    const create = () =>
+      client.createPrediction(
+        { model: model.ref, input: predictionInput(model, input) },
+        { jobId: context.jobId, webhookUrl: `${config.publicUrl!.replace(/\/+$/, "")}${WEBHOOK_PATH}`, signal },
+      );
+    const { prediction, resumed } = await startPrediction(client, create, context, (since) => cancelOrphan(client, context.jobId, since));
+    deps.logger?.info({ jobId: context.jobId, predictionId: prediction.id, model: model.ref, resumed }, resumed ? "replicate prediction resumed" : "replicate prediction created");
     const report = progressReporter(model, context);
     report(prediction);
     try {
@@ -99,6 +102,15 @@ export function createReplicateProvider(config: ReplicateConfig, deps: Replicate
     client.cancelPrediction(predictionId, AbortSignal.timeout(CANCEL_TIMEOUT_MS)).catch((err: unknown) => {
       deps.logger?.warn({ err, jobId, predictionId }, "replicate cancel failed");
     });
+  }
+
+  /** A job aborted while its create was in doubt: if the prediction exists after all, it is canceled. */
+  function cancelOrphan(client: ReplicateClient, jobId: string, since: Date) {
+    const signal = AbortSignal.timeout(CANCEL_TIMEOUT_MS);
+    client
+      .findPrediction(jobId, since, signal)
+      .then((found) => (found && !isTerminal(found) ? client.cancelPrediction(found.id, signal) : undefined))
+      .catch((err: unknown) => deps.logger?.warn({ err, jobId }, "replicate cancel of a prediction in doubt failed"));
   }
 }
 
