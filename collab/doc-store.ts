@@ -7,8 +7,13 @@ export interface DocStore {
   load(boardId: string): Promise<StoredDoc>;
   /** Appends a batch in one write; returns each row's id. */
   append(entries: { boardId: string; data: Uint8Array }[]): Promise<{ boardId: string; id: bigint }[]>;
-  /** Stores `data` (and its state vector) as the snapshot and drops log entries with id <= throughId. */
-  compact(boardId: string, data: Uint8Array, stateVector: Uint8Array, throughId: bigint): Promise<void>;
+  /**
+   * Folds the snapshot and every log entry of the board into a new snapshot
+   * and drops those entries. Works from what is stored, not from any process's
+   * copy of the document, so several processes may compact the same board:
+   * no entry is dropped that the new snapshot does not contain.
+   */
+  compact(boardId: string): Promise<void>;
 }
 
 export interface StoredDoc {

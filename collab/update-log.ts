@@ -94,14 +94,12 @@ export class UpdateLog {
   }
 
   /**
-   * Every row with id <= lastPersistedId was produced by this doc, so the doc's
-   * state covers it. Updates still pending are in the doc too; they land with
-   * larger ids and are applied again on load, which Yjs ignores.
+   * The store folds what it holds: in a cluster the log also has rows other
+   * processes wrote, which this room's doc may not have seen yet (a Redis
+   * outage drops fan-out messages, never rows).
    */
   private async compact(room: Room): Promise<void> {
-    const through = room.lastPersistedId;
-    const snapshot = Y.encodeStateAsUpdate(room.doc);
-    await this.store.compact(room.boardId, snapshot, Y.encodeStateVector(room.doc), through);
+    await this.store.compact(room.boardId);
     room.tailRows = 0;
     room.tailBytes = 0;
   }

@@ -1,3 +1,4 @@
+import * as Y from "yjs";
 import type { DocStore } from "../doc-store.js";
 
 /** An in-memory DocStore for tests of the room layer; `failNext` and `gate` let a test script failures and slow loads. */
@@ -31,11 +32,14 @@ export class MemoryDocStore implements DocStore {
     });
   }
 
-  async compact(boardId: string, data: Uint8Array, sv: Uint8Array, throughId: bigint) {
-    const current = this.snapshots.get(boardId);
-    if (!current || current.through <= throughId) this.snapshots.set(boardId, { data, sv, through: throughId });
-    for (let i = this.rows.length - 1; i >= 0; i--) {
-      if (this.rows[i].boardId === boardId && this.rows[i].id <= throughId) this.rows.splice(i, 1);
-    }
+  async compact(boardId: string) {
+    const snap = this.snapshots.get(boardId);
+    const tail = this.rows.filter((r) => r.boardId === boardId);
+    if (tail.length === 0) return;
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, Y.mergeUpdates([...(snap ? [snap.data] : []), ...tail.map((r) => r.data)]));
+    this.snapshots.set(boardId, { data: Y.encodeStateAsUpdate(doc), sv: Y.encodeStateVector(doc), through: tail.at(-1)!.id });
+    doc.destroy();
+    for (let i = this.rows.length - 1; i >= 0; i--) if (this.rows[i].boardId === boardId) this.rows.splice(i, 1);
   }
 }
