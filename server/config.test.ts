@@ -62,3 +62,20 @@ test("bad provider settings are named", () => {
     assert.match(err.message, /\(got a value of 7 characters, not shown\)/);
   }
 });
+
+test("distributed mode: REDIS_URL needs DATABASE_URL, and says why", () => {
+  assert.equal(loadConfig({}).redis, undefined);
+  const both = loadConfig({ REDIS_URL: "redis://127.0.0.1:6379", DATABASE_URL: "postgres://db/x" });
+  assert.deepEqual(both.redis, { url: "redis://127.0.0.1:6379", prefix: "genboard:" });
+  try {
+    loadConfig({ REDIS_URL: "redis://:hunter2@127.0.0.1:6379" });
+    assert.fail("should throw");
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    assert.equal(err.problems.length, 1);
+    assert.match(err.message, /REDIS_URL: distributed mode needs DATABASE_URL too: the embedded PGlite database belongs to one process/);
+    assert.doesNotMatch(err.message, /hunter2/, "a password in a URL is not echoed");
+  }
+  assert.throws(() => loadConfig({ REDIS_URL: "127.0.0.1:6379", DATABASE_URL: "postgres://db/x" }), /REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/);
+  assert.throws(() => loadConfig({ REDIS_URL: "redis://r", DATABASE_URL: "postgres://db/x", REDIS_PREFIX: "a b" }), /REDIS_PREFIX/);
+});

@@ -34,6 +34,15 @@ const EnvSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
     .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/./, "must be a redis:// or rediss:// URL")
+    .optional(),
+  // Channel prefix: several deployments (or test runs) can share one Redis.
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[\w:.-]{1,64}$/, "must be 1-64 letters, digits, or _ : . -")
+    .default("genboard:"),
   PUBLIC_URL: z.url().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   WS_MAX_FRAME_BYTES: int(1024).default(8 * 1024 * 1024),
@@ -78,6 +87,14 @@ const EnvSchema = z.object({
     /^(image|text|speech|video):[\w.-]+\/[\w.-]+(:[0-9a-f]{64})?$/,
     "entries must look like image:owner/name or image:owner/name:<64-hex version>",
   ).optional(),
+}).superRefine((env, ctx) => {
+  if (env.REDIS_URL && !env.DATABASE_URL) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["REDIS_URL"],
+      message: "distributed mode needs DATABASE_URL too: the embedded PGlite database belongs to one process, so several processes must share a Postgres",
+    });
+  }
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -91,7 +108,20 @@ export class ConfigError extends Error {
 
 /** The offending value, except for secrets: start-up errors end up in logs. */
 const shown = (name: string, value: string | undefined) =>
-  /KEY|TOKEN|SECRET/.test(name) && value !== undefined ? `a value of ${value.length} characters, not shown` : JSON.stringify(value);
+  /KEY|TOKEN|SECRET/.test(name) && value !== undefined ? `a value of ${value.length} characters, not shown` : JSON.stringify(withoutPassword(value));
+
+/** A URL's password never reaches the logs either. */
+function withoutPassword(value: string | undefined): string | undefined {
+  if (!value) return value;
+  try {
+    const url = new URL(value);
+    if (!url.password) return value;
+    url.password = "***";
+    return url.toString();
+  } catch {
+    return value;
+  }
+}
 
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
   // Empty variables count as unset, so `FOO= npm start` means "use the default".
@@ -106,6 +136,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     dataDir: resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
+    /** Set only together with databaseUrl: distributed mode. */
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     publicUrl: e.PUBLIC_URL,
     logLevel: e.LOG_LEVEL,
     maxBodyBytes: e.API_MAX_BODY_BYTES,

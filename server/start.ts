@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
-import { RoomManager } from "../collab/index.js";
+import { CloseCode, MemoryBusHub, RoomManager, createRedisBus } from "../collab/index.js";
 import { openStores } from "../db/index.js";
 import { createAssetStore } from "./assets/asset-store.js";
 import { FairQueue } from "./jobs/fair-queue.js";
@@ -13,6 +13,8 @@ import { createLocalProvider } from "./providers/local/index.js";
 import { createOpenAIProvider } from "./providers/openai/index.js";
 import { createReplicateProvider } from "./providers/replicate/index.js";
 import { createBoardService } from "./boards.js";
+import { LinkCache } from "./auth/link-cache.js";
+import { linkRevocations } from "./link-revocations.js";
 import type { Config } from "./config.js";
 import { createHttpApp } from "./http/app.js";
 import type { Logger } from "./logger.js";
@@ -32,8 +34,25 @@ export interface RunningServer {
 export async function startServer(config: Config, logger: Logger, server: Server): Promise<RunningServer> {
   const startedAt = performance.now();
   const database = await openStores({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const rooms = new RoomManager(database.docStore, config.rooms, logger.child({ layer: "collab" }));
-  const boards = createBoardService(database.boards, rooms);
+  // Distributed mode: processes reach each other through Redis; embedded: a bus with no peers.
+  const bus = config.redis
+    ? await createRedisBus({ url: config.redis.url, prefix: config.redis.prefix, log: logger.child({ layer: "bus" }) })
+    : new MemoryBusHub().node();
+  const rooms = new RoomManager(database.docStore, config.rooms, logger.child({ layer: "collab" }), bus);
+  await rooms.start();
+  const links = new LinkCache({ max: 10_000, ttlMs: 60_000 });
+  const revocations = await linkRevocations(
+    bus,
+    {
+      onRevoked: (linkIds) => {
+        links.forget(linkIds);
+        rooms.closeLinks(linkIds, CloseCode.LinkRevoked, "this link was revoked");
+      },
+      onMissed: () => links.clear(),
+    },
+    logger,
+  );
+  const boards = createBoardService(database.boards, rooms, { links, announceRevoked: revocations.announce });
   const assets = createAssetStore(database.assets);
   const replicate = createReplicateProvider(config.providers.replicate, { logger: logger.child({ provider: "replicate" }) });
   const providers = providerRegistry([
@@ -86,7 +105,7 @@ export async function startServer(config: Config, logger: Logger, server: Server
   const port = (server.address() as AddressInfo).port;
   // The "listening" line is what supervisors and tests wait for: keep it unless logging is off entirely.
   const announce = logger.level === "silent" ? logger : logger.child({}, { level: "info" });
-  announce.info({ port, host: config.host, database: database.kind, startupMs: Math.round(performance.now() - startedAt) }, "listening");
+  announce.info({ port, host: config.host, database: database.kind, mode: config.redis ? "distributed" : "embedded", node: bus.nodeId, startupMs: Math.round(performance.now() - startedAt) }, "listening");
 
   return {
     port,
@@ -96,6 +115,7 @@ export async function startServer(config: Config, logger: Logger, server: Server
       server.close();
       await runner.stop();
       await rooms.shutdown();
+      await bus.close();
       server.closeAllConnections();
       await database.close();
     },

@@ -15,9 +15,12 @@ export interface TestStorage {
   cleanup(): Promise<void>;
 }
 
-export async function freshStorage(): Promise<TestStorage> {
+/** The Postgres that cluster tests use in both CI legs (PGlite cannot be shared by processes). */
+export const clusterDatabaseUrl = () => process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test";
+
+/** `adminUrl` overrides DATABASE_URL, e.g. `clusterDatabaseUrl()` for tests that need Postgres whatever the leg. */
+export async function freshStorage(adminUrl = process.env.DATABASE_URL): Promise<TestStorage> {
   const dataDir = await mkdtemp(join(tmpdir(), "genboard-test-"));
-  const adminUrl = process.env.DATABASE_URL;
   if (adminUrl) {
     const name = `genboard_test_${randomBytes(6).toString("hex")}`;
     await withAdmin(adminUrl, (sql) => sql.unsafe(`create database ${name}`));
