@@ -171,6 +171,7 @@ export class RoomManager {
     const room = new Room(boardId, this.hooks, this.serverOwned);
     room.applyStored(stored);
     room.lastPersistedId = stored.lastUpdateId;
+    room.snapshotThroughId = stored.snapshotThroughId;
     room.tailRows = stored.updates.length;
     this.rooms.set(boardId, room);
     joined(room);
@@ -190,10 +191,11 @@ export class RoomManager {
   private async resync(): Promise<void> {
     for (const room of [...this.rooms.values()]) {
       try {
-        const { snapshot, updates } = await this.store.load(room.boardId);
+        const { snapshot, updates, snapshotThroughId } = await this.store.load(room.boardId);
         if (this.rooms.get(room.boardId) !== room) continue;
         const stored = snapshot ? [snapshot, ...updates] : updates;
         if (stored.length > 0) room.applyFromPeer(Y.mergeUpdates(stored));
+        room.snapshotThroughId = snapshotThroughId;
         this.fanout.requestSync(room);
       } catch (err) {
         this.log.error({ err, boardId: room.boardId }, "resyncing board failed");

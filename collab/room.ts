@@ -58,6 +58,8 @@ export class Room {
   // Persistence bookkeeping, owned by UpdateLog.
   pending: Uint8Array[] = [];
   lastPersistedId = 0n;
+  /** The stored snapshot this doc is known to contain (see DocStore.compact). */
+  snapshotThroughId = 0n;
   tailRows = 0;
   tailBytes = 0;
 

@@ -94,12 +94,23 @@ export class UpdateLog {
   }
 
   /**
-   * The store folds what it holds: in a cluster the log also has rows other
-   * processes wrote, which this room's doc may not have seen yet (a Redis
-   * outage drops fan-out messages, never rows).
+   * The room's doc is the candidate; the store completes it with any stored
+   * row it lacks (in a cluster the log has rows other processes wrote, and a
+   * Redis outage drops fan-out messages, never rows), so compacting is safe
+   * from any process and still costs one encode of the doc.
    */
   private async compact(room: Room): Promise<void> {
-    await this.store.compact(room.boardId);
+    const doc = room.doc;
+    const done = await this.store.compact(room.boardId, {
+      data: Y.encodeStateAsUpdate(doc),
+      stateVector: Y.encodeStateVector(doc),
+      contents: Y.encodeSnapshot(Y.snapshot(doc)),
+      knownSnapshotThroughId: room.snapshotThroughId,
+    });
+    // With rows merged in, the new snapshot holds more than this doc: the next
+    // compaction must not take the doc alone for it.
+    if (done?.merged === 0) room.snapshotThroughId = done.throughId;
+    else if (done) this.log.debug?.({ boardId: room.boardId, merged: done.merged }, "compaction kept stored updates this process had not seen");
     room.tailRows = 0;
     room.tailBytes = 0;
   }

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
 import type { Database } from "./client.js";
 import { base64, fromBase64 } from "./bytea.js";
-import { foldUpdates } from "./doc-fold.js";
+import { completeSnapshot, type CompactionCandidate } from "./doc-fold.js";
 import { boardSnapshots, boardUpdates } from "./schema.js";
 
 export interface StoredDoc {
@@ -10,6 +10,8 @@ export interface StoredDoc {
   snapshotStateVector: Uint8Array | null;
   /** Log entries after the snapshot, oldest first. */
   updates: Uint8Array[];
+  /** Id of the newest log entry folded into `snapshot` (0n when none). */
+  snapshotThroughId: bigint;
   /** Id of the newest log entry folded into `snapshot` or `updates` (0n when none). */
   lastUpdateId: bigint;
 }
@@ -20,6 +22,7 @@ export interface AppendedUpdate {
 }
 
 type Tx = Parameters<Parameters<Database["transaction"]>[0]>[0];
+export type { CompactionCandidate };
 
 /** First key of the board advisory locks, so they cannot collide with another feature's. */
 const LOCK_SPACE = 0x6762; // "gb"
@@ -54,30 +57,33 @@ export function createDocStore(db: Database) {
       });
     },
 
-    /** Folds snapshot + log into a new snapshot and drops the folded rows, atomically. */
-    async compact(boardId: string): Promise<void> {
-      await db.transaction(async (tx) => {
+    /** See collab/doc-store.ts: the candidate, completed with what it lacks, replaces snapshot and log atomically. */
+    compact: (boardId: string, candidate: CompactionCandidate): Promise<{ throughId: bigint; merged: number } | null> =>
+      db.transaction(async (tx) => {
         await lockExclusive(tx, boardId);
-        const stored = await read(tx, boardId);
-        if (stored.updates.length === 0) return;
-        const { data, stateVector } = foldUpdates(stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates);
+        const stored = await read(tx, boardId, candidate.knownSnapshotThroughId);
+        if (stored.updates.length === 0) return null;
+        const { data, stateVector, merged } = completeSnapshot(candidate, stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates);
         const throughId = stored.lastUpdateId;
         await tx
           .insert(boardSnapshots)
           .values({ boardId, data, stateVector, throughUpdateId: throughId })
           .onConflictDoUpdate({ target: boardSnapshots.boardId, set: { data, stateVector, throughUpdateId: throughId, updatedAt: sql`now()` } });
         await tx.delete(boardUpdates).where(and(eq(boardUpdates.boardId, boardId), lte(boardUpdates.id, throughId)));
-      });
-    },
+        return { throughId, merged };
+      }),
   };
 }
 
-async function read(db: Tx, boardId: string): Promise<StoredDoc> {
-  const [snap] = await db
+/** With `skipSnapshotThrough`, a snapshot through that id is not read (`snapshot` comes back null): the caller has it. */
+async function read(db: Tx, boardId: string, skipSnapshotThrough?: bigint): Promise<StoredDoc> {
+  const [meta] = await db.select({ through: boardSnapshots.throughUpdateId }).from(boardSnapshots).where(eq(boardSnapshots.boardId, boardId));
+  const wanted = meta && meta.through !== skipSnapshotThrough;
+  const [snap] = !wanted ? [] : await db
     .select({ data: base64(boardSnapshots.data), sv: base64(boardSnapshots.stateVector), through: boardSnapshots.throughUpdateId })
     .from(boardSnapshots)
     .where(eq(boardSnapshots.boardId, boardId));
-  const through = snap?.through ?? 0n;
+  const through = meta?.through ?? 0n;
   const rows = await db
     .select({ id: boardUpdates.id, data: base64(boardUpdates.data) })
     .from(boardUpdates)
@@ -87,6 +93,7 @@ async function read(db: Tx, boardId: string): Promise<StoredDoc> {
     snapshot: snap ? fromBase64(snap.data) : null,
     snapshotStateVector: snap ? fromBase64(snap.sv) : null,
     updates: rows.map((r) => fromBase64(r.data)),
+    snapshotThroughId: through,
     lastUpdateId: rows.length ? rows[rows.length - 1].id : through,
   };
 }
