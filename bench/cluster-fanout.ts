@@ -27,7 +27,7 @@ const SECONDS = Number(process.env.FANOUT_SECONDS ?? 20);
 const ROUNDS = 2;
 const ROOMS = 4;
 const SOCKETS = 24;
-const RATE = Number(process.env.THROUGHPUT_RATE ?? 25);
+const RATE = Number(process.env.THROUGHPUT_RATE ?? 50);
 const THROUGHPUT_SECONDS = Number(process.env.THROUGHPUT_SECONDS ?? 15);
 
 interface PhaseResult {

@@ -16,6 +16,11 @@ export class MemoryBusHub {
   }
 
   /** @internal */
+  get size(): number {
+    return this.nodes.size;
+  }
+
+  /** @internal */
   deliver(from: MemoryBus, topic: string, payload: Uint8Array): void {
     for (const node of this.nodes) if (node !== from) node.receive(topic, payload, from.nodeId);
   }
@@ -43,6 +48,8 @@ export class MemoryBus implements Bus {
   }
 
   publish(topic: string, payload: Uint8Array): void {
+    // Embedded mode: a lone node, nobody to tell, nothing to copy.
+    if (this.hub.size < 2) return;
     // Copied: the publisher may reuse its buffer, as it may with a socket.
     const copy = payload.slice();
     queueMicrotask(() => this.hub.deliver(this, topic, copy));
