@@ -6,3 +6,7 @@ export type { DocStore } from "./doc-store.js";
 export type { Transport } from "./transport.js";
 export type { ConnectionLimits, RoomLimits, PersistenceOptions } from "./limits.js";
 export type { LogSink } from "./update-log.js";
+export { FROM_PEER } from "./room.js";
+export type { Bus, BusHandler } from "./bus.js";
+export { MemoryBusHub } from "./memory-bus.js";
+export { createRedisBus, type RedisBusOptions } from "./redis-bus.js";

@@ -55,7 +55,9 @@ describe("RoomManager", () => {
     const store = new MemoryDocStore();
     const big = new Y.Doc();
     for (let i = 0; i < 100; i++) big.getMap("records").set(`shape:${i}`, { id: `shape:${i}` });
-    await store.compact("b", Y.encodeStateAsUpdate(big), Y.encodeStateVector(big), 0n);
+    const data = Y.encodeStateAsUpdate(big);
+    await store.append([{ boardId: "b", data }]);
+    await store.compact("b", { data, stateVector: Y.encodeStateVector(big), contents: Y.encodeSnapshot(Y.snapshot(big)), knownSnapshotThroughId: 0n });
     const rooms = new RoomManager(store, options(), silent);
     const { transport, conn, admitted } = join(rooms, "b");
     conn.receive(encodeSyncStep1(EMPTY_SV));

@@ -2,7 +2,11 @@ import { CloseCode } from "./close-codes.js";
 import { Connection, type Access } from "./connection.js";
 import type { DocStore } from "./doc-store.js";
 import type { ConnectionLimits, PersistenceOptions, RoomLimits } from "./limits.js";
-import { Room } from "./room.js";
+import * as Y from "yjs";
+import type { Bus } from "./bus.js";
+import { Fanout } from "./fanout.js";
+import { MemoryBusHub } from "./memory-bus.js";
+import { FROM_PEER, Room, type RoomHooks } from "./room.js";
 import type { Transport } from "./transport.js";
 import { UpdateLog, type LogSink } from "./update-log.js";
 
@@ -24,14 +28,38 @@ export class RoomManager {
   /** Every socket, open or still authenticating, for the heartbeat and shutdown. */
   readonly connections = new Set<Connection>();
   readonly updateLog: UpdateLog;
+  private readonly fanout: Fanout;
+  /**
+   * An update is persisted and published by the process that accepted it
+   * (from its client or its job runner); one from a peer is only shown.
+   */
+  private readonly hooks: RoomHooks = {
+    onUpdate: (room, update, origin) => {
+      if (origin === FROM_PEER) return;
+      this.updateLog.enqueue(room, update);
+      this.fanout.publishUpdate(room, update);
+    },
+    onAwareness: (room, update, origin) => {
+      if (origin !== FROM_PEER) this.fanout.publishAwareness(room, update);
+    },
+  };
 
+  /** `bus` links this process to the others serving the same boards; alone by default (embedded mode). */
   constructor(
     private readonly store: DocStore,
     private readonly options: RoomManagerOptions,
     private readonly log: LogSink,
+    bus: Bus = new MemoryBusHub().node(),
   ) {
     this.updateLog = new UpdateLog(store, options.persistence, log);
     this.serverOwned = new Set(options.room.serverOwnedRoots ?? []);
+    this.fanout = new Fanout(bus, (boardId) => this.rooms.get(boardId), log);
+    bus.onResync(() => void this.resync());
+  }
+
+  /** Subscribes this process's own bus topic. Call once before serving. */
+  start(): Promise<void> {
+    return this.fanout.start();
   }
 
   get loadedRooms(): number {
@@ -130,13 +158,23 @@ export class RoomManager {
 
   private async load(boardId: string): Promise<Room> {
     const started = performance.now();
-    const stored = await this.store.load(boardId);
+    // Subscribed before the store is read: see Fanout for why nothing falls in between.
+    const joined = await this.fanout.join(boardId);
+    let stored;
+    try {
+      stored = await this.store.load(boardId);
+    } catch (err) {
+      await this.fanout.leave(boardId);
+      throw err;
+    }
     const fetchedMs = performance.now() - started;
-    const room = new Room(boardId, (r, update) => this.updateLog.enqueue(r, update), this.serverOwned);
+    const room = new Room(boardId, this.hooks, this.serverOwned);
     room.applyStored(stored);
     room.lastPersistedId = stored.lastUpdateId;
+    room.snapshotThroughId = stored.snapshotThroughId;
     room.tailRows = stored.updates.length;
     this.rooms.set(boardId, room);
+    joined(room);
     this.log.debug?.(
       { boardId, fetchMs: round(fetchedMs), totalMs: round(performance.now() - started), snapshotBytes: stored.snapshot?.length ?? 0, tailRows: stored.updates.length },
       "room loaded",
@@ -144,6 +182,25 @@ export class RoomManager {
     // A room nobody joins (every waiting socket left during the load) must not stay forever.
     queueMicrotask(() => this.releaseIfIdle(room));
     return room;
+  }
+
+  /**
+   * After the bus lost messages (Redis restarted): take what peers persisted
+   * meanwhile from the store, then exchange state vectors with the live peers.
+   */
+  private async resync(): Promise<void> {
+    for (const room of [...this.rooms.values()]) {
+      try {
+        const { snapshot, updates, snapshotThroughId } = await this.store.load(room.boardId);
+        if (this.rooms.get(room.boardId) !== room) continue;
+        const stored = snapshot ? [snapshot, ...updates] : updates;
+        if (stored.length > 0) room.applyFromPeer(Y.mergeUpdates(stored));
+        room.snapshotThroughId = snapshotThroughId;
+        this.fanout.requestSync(room);
+      } catch (err) {
+        this.log.error({ err, boardId: room.boardId }, "resyncing board failed");
+      }
+    }
   }
 
   private leave(conn: Connection): void {
@@ -177,6 +234,7 @@ export class RoomManager {
     if (room.holders > 0 || room.idleTimer || this.updateLog.hasPending(room)) return;
     this.rooms.delete(room.boardId);
     room.destroy();
+    await this.fanout.leave(room.boardId);
     this.log.debug?.({ boardId: room.boardId }, "room unloaded");
   }
 }

@@ -8,6 +8,19 @@ import { encodeAwareness, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate, ty
 
 /** Transaction origin of updates read from the store: neither broadcast nor persisted again. */
 export const FROM_STORE = Symbol("from-store");
+/**
+ * Transaction origin of updates from another server process (see fanout.ts):
+ * broadcast to this process's sockets, but neither persisted nor published
+ * again, since the process that accepted them does both.
+ */
+export const FROM_PEER = Symbol("from-peer");
+
+/** What a room reports to its manager; `origin` says who made the change (a Connection, FROM_PEER, a job…). */
+export interface RoomHooks {
+  onUpdate(room: Room, update: Uint8Array, origin: unknown): void;
+  /** `update` is the encoded awareness update for the changed clients. */
+  onAwareness(room: Room, update: Uint8Array, origin: unknown): void;
+}
 
 /** Names of the document's top-level types (see DESIGN.md, "The shared document"). */
 export const DOC_RECORDS = "records";
@@ -45,12 +58,14 @@ export class Room {
   // Persistence bookkeeping, owned by UpdateLog.
   pending: Uint8Array[] = [];
   lastPersistedId = 0n;
+  /** The stored snapshot this doc is known to contain (see DocStore.compact). */
+  snapshotThroughId = 0n;
   tailRows = 0;
   tailBytes = 0;
 
   constructor(
     readonly boardId: string,
-    onUpdate: (room: Room, update: Uint8Array) => void,
+    hooks: RoomHooks,
     private readonly serverOwned: ReadonlySet<string> = new Set(),
   ) {
     this.awareness.setLocalState(null);
@@ -58,7 +73,7 @@ export class Room {
       this.fullState = null;
       if (origin === FROM_STORE) return;
       this.broadcast(encodeSyncUpdate(update), origin);
-      onUpdate(this, update);
+      hooks.onUpdate(this, update, origin);
     });
     this.awareness.on("update", ({ added, updated, removed }: AwarenessChange, origin: unknown) => {
       if (isConnection(origin)) origin.trackAwareness(added, removed);
@@ -66,7 +81,9 @@ export class Room {
       // Echoed to the sender too: y-websocket clients drop a connection that has
       // received nothing for 30 s, and a lone client's own awareness renewals
       // (every 15 s) are then the only traffic it gets.
-      this.broadcast(encodeAwareness(encodeAwarenessUpdate(this.awareness, changed)));
+      const update = encodeAwarenessUpdate(this.awareness, changed);
+      this.broadcast(encodeAwareness(update));
+      hooks.onAwareness(this, update, origin);
     });
   }
 
@@ -102,9 +119,29 @@ export class Room {
     this.fullState = stored.snapshot;
   }
 
+  /** Applies an update from another process (or the store, after messages were lost); only what is new reaches the sockets. */
+  applyFromPeer(update: Uint8Array): void {
+    if (!isEmptyUpdate(update)) Y.applyUpdate(this.doc, update, FROM_PEER);
+  }
+
+  applyAwarenessFromPeer(update: Uint8Array): void {
+    if (update.length > 0) applyAwarenessUpdate(this.awareness, update, FROM_PEER);
+  }
+
+  /** Everyone present, as one awareness update (empty when nobody is). */
+  encodeAllAwareness(): Uint8Array {
+    const ids = [...this.awareness.getStates().keys()];
+    return ids.length > 0 ? encodeAwarenessUpdate(this.awareness, ids) : new Uint8Array(0);
+  }
+
+  /** The document's state vector, without integrating a stored snapshot just for it. */
+  stateVector(): Uint8Array {
+    return this.unapplied?.stateVector ?? Y.encodeStateVector(this.ydoc);
+  }
+
   /** First words to a newly admitted socket: our state vector, then who is here. */
   greet(conn: Connection): void {
-    conn.send(encodeSyncStep1(this.unapplied?.stateVector ?? Y.encodeStateVector(this.ydoc)));
+    conn.send(encodeSyncStep1(this.stateVector()));
     const states = this.awareness.getStates();
     if (states.size > 0) conn.send(encodeAwareness(encodeAwarenessUpdate(this.awareness, [...states.keys()])));
   }
@@ -168,7 +205,7 @@ export class Room {
 /** A state vector with no clients: varuint 0. */
 const isEmptyStateVector = (sv: Uint8Array) => sv.length === 1 && sv[0] === 0;
 /** No structs, no deletions: what a new client answers our step 1 with. */
-const isEmptyUpdate = (update: Uint8Array) => update.length === 2 && update[0] === 0 && update[1] === 0;
+export const isEmptyUpdate = (update: Uint8Array) => update.length === 2 && update[0] === 0 && update[1] === 0;
 
 function isConnection(value: unknown): value is Connection {
   return typeof value === "object" && value !== null && "trackAwareness" in value;

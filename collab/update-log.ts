@@ -94,14 +94,23 @@ export class UpdateLog {
   }
 
   /**
-   * Every row with id <= lastPersistedId was produced by this doc, so the doc's
-   * state covers it. Updates still pending are in the doc too; they land with
-   * larger ids and are applied again on load, which Yjs ignores.
+   * The room's doc is the candidate; the store completes it with any stored
+   * row it lacks (in a cluster the log has rows other processes wrote, and a
+   * Redis outage drops fan-out messages, never rows), so compacting is safe
+   * from any process and still costs one encode of the doc.
    */
   private async compact(room: Room): Promise<void> {
-    const through = room.lastPersistedId;
-    const snapshot = Y.encodeStateAsUpdate(room.doc);
-    await this.store.compact(room.boardId, snapshot, Y.encodeStateVector(room.doc), through);
+    const doc = room.doc;
+    const done = await this.store.compact(room.boardId, {
+      data: Y.encodeStateAsUpdate(doc),
+      stateVector: Y.encodeStateVector(doc),
+      contents: Y.encodeSnapshot(Y.snapshot(doc)),
+      knownSnapshotThroughId: room.snapshotThroughId,
+    });
+    // With rows merged in, the new snapshot holds more than this doc: the next
+    // compaction must not take the doc alone for it.
+    if (done?.merged === 0) room.snapshotThroughId = done.throughId;
+    else if (done) this.log.debug?.({ boardId: room.boardId, merged: done.merged }, "compaction kept stored updates this process had not seen");
     room.tailRows = 0;
     room.tailBytes = 0;
   }

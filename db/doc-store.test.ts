@@ -1,12 +1,27 @@
+import { after } from "node:test";
 import { docStoreContract } from "../collab/doc-store.contract.js";
 import { freshStorage } from "../tests/helpers/storage.js";
-import { openStores } from "./stores.js";
+import { openStores, type Stores } from "./stores.js";
 
 let n = 0;
+// One database for the whole contract (each test uses boards of its own): opening PGlite costs seconds.
+let shared: Promise<{ handle: Stores; cleanup: () => Promise<void> }> | null = null;
+const open = () =>
+  (shared ??= (async () => {
+    const storage = await freshStorage();
+    // Through openStores, so the PGlite leg goes through its worker thread as the server does.
+    const handle = await openStores({ dataDir: storage.dataDir, databaseUrl: storage.databaseUrl });
+    return { handle, cleanup: storage.cleanup };
+  })());
+after(async () => {
+  if (!shared) return;
+  const { handle, cleanup } = await shared;
+  await handle.close();
+  await cleanup();
+});
+
 docStoreContract(process.env.DATABASE_URL ? "Postgres" : "PGlite", async () => {
-  const storage = await freshStorage();
-  // Through openStores, so the PGlite leg goes through its worker thread as the server does.
-  const handle = await openStores({ dataDir: storage.dataDir, databaseUrl: storage.databaseUrl });
+  const { handle } = await open();
   return {
     store: handle.docStore,
     newBoard: async () => {
@@ -14,9 +29,6 @@ docStoreContract(process.env.DATABASE_URL ? "Postgres" : "PGlite", async () => {
       await handle.boards.create({ id, title: "t", ownerTokenHash: "h" }, []);
       return id;
     },
-    close: async () => {
-      await handle.close();
-      await storage.cleanup();
-    },
+    close: async () => {},
   };
 });

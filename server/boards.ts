@@ -22,7 +22,15 @@ export interface Refusal {
  * turning a token into an access decision. Tokens are hashed before they
  * touch the database.
  */
-export function createBoardService(repo: BoardsRepo, rooms: RoomManager, links = new LinkCache({ max: 10_000, ttlMs: 60_000 })) {
+export function createBoardService(
+  repo: BoardsRepo,
+  rooms: RoomManager,
+  {
+    links = new LinkCache({ max: 10_000, ttlMs: 60_000 }),
+    // Tells the other processes (server/link-revocations.ts); nobody to tell in embedded mode.
+    announceRevoked = () => {},
+  }: { links?: LinkCache; announceRevoked?: (linkIds: readonly string[]) => void } = {},
+) {
   function issue(kind: LinkKind, ownerToken: string): { link: NewLink; token: string } {
     const id = newId();
     const token = deriveLinkToken(ownerToken, id);
@@ -69,6 +77,7 @@ export function createBoardService(repo: BoardsRepo, rooms: RoomManager, links =
       const { link, token } = issue(kind, ownerToken);
       const revoked = await repo.rotate(boardId, link);
       links.forget(revoked);
+      announceRevoked(revoked);
       const disconnected = rooms.closeLinks(revoked, CloseCode.LinkRevoked, "this link was rotated");
       return { kind, role: link.role, link: linkPath(kind, token), disconnected };
     },
@@ -77,6 +86,7 @@ export function createBoardService(repo: BoardsRepo, rooms: RoomManager, links =
       const revoked = await repo.revoke(boardId, kind);
       if (revoked.length === 0) throw new AppError("not_found", `The board has no live ${kind} link.`);
       links.forget(revoked);
+      announceRevoked(revoked);
       const disconnected = rooms.closeLinks(revoked, CloseCode.LinkRevoked, "this link was revoked");
       return { kind, revoked: revoked.length, disconnected };
     },

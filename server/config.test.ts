@@ -66,20 +66,19 @@ test("bad provider settings are named", () => {
 test("distributed mode needs both REDIS_URL and DATABASE_URL; workers can be turned off only there", () => {
   const pg = "postgres://u@db/genboard";
   assert.equal(loadConfig({}).distributed, null);
-  assert.equal(loadConfig({ REDIS_URL: "redis://r:6379" }).distributed, null, "Redis without Postgres stays embedded");
   assert.equal(loadConfig({ DATABASE_URL: pg }).distributed, null);
   const config = loadConfig({ REDIS_URL: "redis://r:6379", DATABASE_URL: pg, JOB_WORKERS: "off", JOB_LOCK_MS: "5000" });
-  assert.deepEqual(config.distributed, { redisUrl: "redis://r:6379", keyPrefix: "genboard" });
+  assert.deepEqual(config.distributed, { redisUrl: "redis://r:6379", prefix: "genboard" });
   assert.deepEqual([config.jobs.workers, config.jobs.lockMs], [false, 5000]);
   assert.equal(loadConfig({}).jobs.workers, true);
 
   assert.throws(() => loadConfig({ JOB_WORKERS: "off" }), (err) => err instanceof ConfigError && /JOB_WORKERS: off needs REDIS_URL and DATABASE_URL/.test(err.message));
   try {
-    loadConfig({ REDIS_URL: "http://r", REDIS_KEY_PREFIX: "a b", JOB_WORKERS: "maybe", JOB_LOCK_MS: "10" });
+    loadConfig({ REDIS_URL: "http://r", DATABASE_URL: pg, REDIS_PREFIX: "a b", JOB_WORKERS: "maybe", JOB_LOCK_MS: "10" });
     assert.fail("should throw");
   } catch (err) {
     assert.ok(err instanceof ConfigError);
-    assert.deepEqual(err.problems.map((p) => p.split(":")[0]).sort(), ["JOB_LOCK_MS", "JOB_WORKERS", "REDIS_KEY_PREFIX", "REDIS_URL"]);
+    assert.deepEqual(err.problems.map((p) => p.split(":")[0]).sort(), ["JOB_LOCK_MS", "JOB_WORKERS", "REDIS_PREFIX", "REDIS_URL"]);
   }
 });
 
@@ -91,4 +90,18 @@ test("local generation workers: one core is left to the main thread, never more 
   assert.equal(loadConfig({ LOCAL_WORKERS: "0" }).jobs.localWorkers, 0);
   assert.equal(loadConfig({ LOCAL_WORKERS: "3" }).jobs.localWorkers, 3);
   assert.throws(() => loadConfig({ LOCAL_WORKERS: "-1" }), /LOCAL_WORKERS: must be at least 0/);
+});
+
+test("distributed mode: REDIS_URL needs DATABASE_URL, and says why", () => {
+  try {
+    loadConfig({ REDIS_URL: "redis://:hunter2@127.0.0.1:6379" });
+    assert.fail("should throw");
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    assert.equal(err.problems.length, 1);
+    assert.match(err.message, /REDIS_URL: distributed mode needs DATABASE_URL too: the embedded PGlite database belongs to one process/);
+    assert.doesNotMatch(err.message, /hunter2/, "a password in a URL is not echoed");
+  }
+  assert.throws(() => loadConfig({ REDIS_URL: "127.0.0.1:6379", DATABASE_URL: "postgres://db/x" }), /REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/);
+  assert.throws(() => loadConfig({ REDIS_URL: "redis://r", DATABASE_URL: "postgres://db/x", REDIS_PREFIX: "a b" }), /REDIS_PREFIX/);
 });

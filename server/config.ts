@@ -35,6 +35,15 @@ const EnvSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
     .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/./, "must be a redis:// or rediss:// URL")
+    .optional(),
+  // Channel prefix: several deployments (or test runs) can share one Redis.
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[\w.-]{1,64}$/, "must be 1-64 letters, digits, or _ . -")
+    .default("genboard"),
   PUBLIC_URL: z.url().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   WS_MAX_FRAME_BYTES: int(1024).default(8 * 1024 * 1024),
@@ -83,9 +92,8 @@ const EnvSchema = z.object({
   ).optional(),
 
   // Distributed mode (README: "Several processes"): with REDIS_URL and DATABASE_URL both set,
-  // the job queue, rate limits and the model-list cache live in Redis.
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
-  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be 1-64 letters, digits, '_', '.' or '-'").default("genboard"),
+  // board updates and presence cross processes, and the job queue, rate limits and the
+  // model-list cache live in Redis.
   JOB_WORKERS: z.enum(["on", "off"], { error: "must be on or off" }).default("on"),
   JOB_LOCK_MS: int(1000, 600_000).default(10_000),
 
@@ -95,6 +103,14 @@ const EnvSchema = z.object({
   SENTRY_ENVIRONMENT: z.string().max(64).optional(),
   SHUTDOWN_TIMEOUT_MS: int(1000, 600_000).default(25_000),
   SHUTDOWN_DRAIN_DELAY_MS: int(0, 60_000).default(0),
+}).superRefine((env, ctx) => {
+  if (env.REDIS_URL && !env.DATABASE_URL) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["REDIS_URL"],
+      message: "distributed mode needs DATABASE_URL too: the embedded PGlite database belongs to one process, so several processes must share a Postgres",
+    });
+  }
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -108,7 +124,20 @@ export class ConfigError extends Error {
 
 /** The offending value, except for secrets: start-up errors end up in logs. */
 const shown = (name: string, value: string | undefined) =>
-  /KEY|TOKEN|SECRET|DSN/.test(name) && value !== undefined ? `a value of ${value.length} characters, not shown` : JSON.stringify(value);
+  /KEY|TOKEN|SECRET|DSN/.test(name) && value !== undefined ? `a value of ${value.length} characters, not shown` : JSON.stringify(withoutPassword(value));
+
+/** A URL's password never reaches the logs either. */
+function withoutPassword(value: string | undefined): string | undefined {
+  if (!value) return value;
+  try {
+    const url = new URL(value);
+    if (!url.password) return value;
+    url.password = "***";
+    return url.toString();
+  } catch {
+    return value;
+  }
+}
 
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
   // Empty variables count as unset, so `FOO= npm start` means "use the default".
@@ -118,7 +147,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message} (got ${shown(String(i.path[0]), env[String(i.path[0])])})`));
   }
   const e = parsed.data;
-  const distributed = e.REDIS_URL && e.DATABASE_URL ? { redisUrl: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : null;
+  const distributed = e.REDIS_URL && e.DATABASE_URL ? { redisUrl: e.REDIS_URL, prefix: e.REDIS_PREFIX } : null;
   if (e.JOB_WORKERS === "off" && !distributed) {
     throw new ConfigError(["JOB_WORKERS: off needs REDIS_URL and DATABASE_URL: in embedded mode no other process would run the jobs"]);
   }

@@ -58,6 +58,7 @@ export function createJobSystem(config: Config, deps: { database: Database; room
     replicate,
     limiters,
     queueDepth: () => shared.queue.depth(),
+    pingRedis: shared.pingRedis,
     start: () => runner.start({ workers: config.jobs.workers }),
     /** Running jobs are handed back to the queue (a transient abort), then the connections close. */
     async stop() {

@@ -19,6 +19,8 @@ export interface SharedServices {
   queue: JobQueue;
   limiter: LimiterFactory;
   cache: TtlCache;
+  /** Distributed mode: answers when Redis does (for /readyz). */
+  pingRedis?: () => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -34,7 +36,7 @@ export function createSharedServices(config: Config, logger: Logger): SharedServ
     };
   }
   const redis = openRedis(distributed.redisUrl, logger.child({ layer: "redis" }));
-  const prefix = distributed.keyPrefix;
+  const prefix = distributed.prefix;
   return {
     mode: "distributed",
     queue: new BullJobQueue({
@@ -48,6 +50,7 @@ export function createSharedServices(config: Config, logger: Logger): SharedServ
     }),
     limiter: (spec) => new RedisSlidingWindow(redis.commands, prefix, spec),
     cache: new RedisTtlCache(redis.commands, prefix, logger.child({ layer: "cache" })),
+    pingRedis: async () => void (await redis.commands.ping()),
     close: () => redis.close(),
   };
 }

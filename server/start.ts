@@ -2,12 +2,15 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
-import { RoomManager } from "../collab/index.js";
+import { CloseCode } from "../collab/index.js";
+import { openCollab } from "./collab-system.js";
 import { openStores } from "../db/index.js";
 import { createAssetStore } from "./assets/asset-store.js";
 import { runRoutes } from "./http/run-routes.js";
 import { createJobSystem } from "./job-system.js";
 import { createBoardService } from "./boards.js";
+import { LinkCache } from "./auth/link-cache.js";
+import { linkRevocations } from "./link-revocations.js";
 import type { Config } from "./config.js";
 import { createHttpApp } from "./http/app.js";
 import type { Logger } from "./logger.js";
@@ -38,8 +41,21 @@ export async function startServer(config: Config, logger: Logger, server: Server
   const readiness = new Readiness();
   const database = await openStores({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   readiness.add("database", () => database.ping());
-  const rooms = new RoomManager(observedDocStore(database.docStore, metrics), config.rooms, logger.child({ layer: "collab" }));
-  const boards = createBoardService(database.boards, rooms);
+  const collab = await openCollab(config, observedDocStore(database.docStore, metrics), logger);
+  const { bus, rooms } = collab;
+  const links = new LinkCache({ max: 10_000, ttlMs: 60_000 });
+  const revocations = await linkRevocations(
+    bus,
+    {
+      onRevoked: (linkIds) => {
+        links.forget(linkIds);
+        rooms.closeLinks(linkIds, CloseCode.LinkRevoked, "this link was revoked");
+      },
+      onMissed: () => links.clear(),
+    },
+    logger,
+  );
+  const boards = createBoardService(database.boards, rooms, { links, announceRevoked: revocations.announce });
   const assets = createAssetStore(database.assets);
   const providerLog = logger.child({ layer: "providers" });
   const jobs = createJobSystem(config, {
@@ -50,6 +66,7 @@ export async function startServer(config: Config, logger: Logger, server: Server
     hooks: { wrapProvider: (p) => observedProvider(p, providerLog, metrics), observer: jobReporting(metrics, reporter) },
   });
   const { runner, replicate } = jobs;
+  if (jobs.pingRedis) readiness.add("redis", jobs.pingRedis);
   metrics.readFrom({ socketsOpen: () => rooms.connections.size, roomsLoaded: () => rooms.loadedRooms, queueDepth: jobs.queueDepth });
   const { remixBuild, publicDir } = paths();
   const build = (await import(pathToFileURL(remixBuild).href)) as ServerBuild;
@@ -88,7 +105,7 @@ export async function startServer(config: Config, logger: Logger, server: Server
   const port = (server.address() as AddressInfo).port;
   // The "listening" line is what supervisors and tests wait for: keep it unless logging is off entirely.
   const announce = logger.level === "silent" ? logger : logger.child({}, { level: "info" });
-  announce.info({ port, host: config.host, database: database.kind, mode: jobs.mode, jobWorkers: config.jobs.workers, startupMs: Math.round(performance.now() - startedAt) }, "listening");
+  announce.info({ port, host: config.host, database: database.kind, mode: jobs.mode, node: bus.nodeId, jobWorkers: config.jobs.workers, startupMs: Math.round(performance.now() - startedAt) }, "listening");
 
   return {
     port,
@@ -107,7 +124,7 @@ export async function startServer(config: Config, logger: Logger, server: Server
       await jobs.stop();
       // Every socket gets 1001 "going away" (clients reconnect, to another
       // process behind the balancer); then every pending update is written.
-      await rooms.shutdown();
+      await collab.close();
       server.closeAllConnections();
       await reporter.flush(2000);
       await database.close();

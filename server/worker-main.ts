@@ -1,9 +1,9 @@
 // `npm run worker`: a process that runs generation jobs and serves no pages.
 // It opens the same stores, rooms and runner as a web process and takes jobs
 // from the shared queue, so it exists only in distributed mode.
-import { RoomManager } from "../collab/index.js";
 import { openStores } from "../db/index.js";
 import { createAssetStore } from "./assets/asset-store.js";
+import { openCollab } from "./collab-system.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { createJobSystem } from "./job-system.js";
 import { createLogger } from "./logger.js";
@@ -25,7 +25,9 @@ config = { ...config, jobs: { ...config.jobs, workers: true } };
 const logger = createLogger(config.logLevel).child({ role: "worker" });
 const startedAt = performance.now();
 const database = await openStores({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-const rooms = new RoomManager(database.docStore, config.rooms, logger.child({ layer: "collab" }));
+// Its job writes go to its copy of each board and from there, over the bus, to every process with collaborators.
+const collab = await openCollab(config, database.docStore, logger);
+const { rooms } = collab;
 const jobs = createJobSystem(config, { database, rooms, assets: createAssetStore(database.assets), logger });
 await jobs.start().catch((err) => {
   logger.fatal({ err }, "start-up failed");
@@ -41,7 +43,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     logger.info({ signal }, "shutting down");
     (async () => {
       await jobs.stop();
-      await rooms.shutdown();
+      await collab.close();
       await database.close();
     })()
       .then(() => process.exit(0))

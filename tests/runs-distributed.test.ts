@@ -7,11 +7,10 @@ import { jobStarts, startCluster, type Cluster } from "./helpers/cluster.js";
 import type { ServerProcess } from "./helpers/server-process.js";
 
 /**
- * Distributed mode: processes on one Postgres and one Redis. Until documents
- * are fanned out between processes, what a job writes to its board reaches the
- * clients of the process that runs it only; so these tests read runs from the
- * jobs table (`GET /runs/:jobId`, from any process) and from a collaborator
- * connected to the executing process.
+ * Distributed jobs: processes on one Postgres and one Redis. These tests read
+ * runs from the jobs table (`GET /runs/:jobId`, from any process) and from a
+ * collaborator on the executing process; tests/runs-cluster.test.ts follows a
+ * run from a third process, through the fan-out.
  */
 
 type JobView = { status: string; attempts: number; recoveries: number; error: string | null; outputs: unknown };

@@ -21,7 +21,7 @@ let current: { phase: string; latencies: number[]; sent: number; stale: number }
 serve({
   async connect({ url, count }: { url: string; count: number }) {
     for (let i = 0; i < count; i++) {
-      const me = i;
+      const me = clients.length; // index over every connect call: writers are the first clients overall
       clients.push(
         new RawClient(url, {
           onMessage: (m, at) => {

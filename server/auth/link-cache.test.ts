@@ -22,3 +22,24 @@ test("links are looked up once, unknown tokens every time, and forgotten links a
   await cache.resolve("b", load);
   assert.deepEqual(lookups, ["a", "unknown", "unknown", "b", "a"]);
 });
+
+test("a lookup that was under way when its link was revoked is not cached", async () => {
+  const cache = new LinkCache({ max: 10, ttlMs: 60_000 });
+  let revoked = false;
+  let lookups = 0;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const load = async () => {
+    lookups += 1;
+    const answer = { ...link("link-a"), revoked };
+    if (lookups === 1) await gate; // read before the revoke committed, answered after
+    return answer;
+  };
+  const first = cache.resolve("a", load);
+  revoked = true;
+  cache.forget(["link-a"]);
+  release();
+  assert.equal((await first)!.revoked, false, "the racing lookup sees the old row");
+  assert.equal((await cache.resolve("a", load))!.revoked, true, "but the next one reads again");
+  assert.equal(lookups, 2);
+});

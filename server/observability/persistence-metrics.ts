@@ -9,7 +9,7 @@ import type { Metrics } from "./metrics.js";
 export function observedDocStore(store: DocStore, metrics: Metrics): DocStore {
   return {
     load: (boardId) => store.load(boardId),
-    compact: (boardId, data, stateVector, throughId) => store.compact(boardId, data, stateVector, throughId),
+    compact: (boardId, candidate) => store.compact(boardId, candidate),
     async append(entries) {
       const stop = metrics.persistBatch.startTimer();
       try {

@@ -19,7 +19,7 @@ export interface Cluster {
 export async function startCluster(env: Record<string, string> = {}): Promise<Cluster> {
   const storage = await freshPostgresStorage();
   const prefix = uniquePrefix("cluster");
-  const shared = { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix, ...env };
+  const shared = { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, ...env };
   const processes: Array<ServerProcess | WorkerProcess> = [];
   const track = <P extends ServerProcess | WorkerProcess>(p: P) => (processes.push(p), p);
   return {

@@ -29,8 +29,11 @@ export async function freshStorage(): Promise<TestStorage> {
  * cannot share a PGlite folder, so tests of distributed mode always need one.
  */
 export function freshPostgresStorage(): Promise<TestStorage> {
-  return freshPostgres(process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test");
+  return freshPostgres(clusterDatabaseUrl());
 }
+
+/** The Postgres that distributed-mode tests use in both CI legs. */
+export const clusterDatabaseUrl = () => process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test";
 
 async function freshPostgres(adminUrl: string): Promise<TestStorage> {
   const dataDir = await mkdtemp(join(tmpdir(), "genboard-test-"));
