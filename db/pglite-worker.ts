@@ -6,6 +6,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { createAssetsRepo } from "./assets-repo.js";
 import { createJobsRepo } from "./jobs-repo.js";
 import { createBoardsRepo } from "./boards-repo.js";
+import { CallLanes, laneOf } from "./call-lanes.js";
 import { openDatabase } from "./client.js";
 import { createDocStore } from "./doc-store.js";
 import { transferablesOf, type RpcHello, type RpcRequest, type RpcResponse } from "./worker-rpc.js";
@@ -22,13 +23,14 @@ try {
     jobs: createJobsRepo(handle.db),
     database: { ping: handle.ping, close: handle.close },
   };
+  const lanes = new CallLanes();
   port.on("message", async ({ id, target, method, args }: RpcRequest) => {
     let response: RpcResponse;
     let transfer: ArrayBuffer[] = [];
     try {
       const fn = targets[target]?.[method];
       if (!fn) throw new Error(`no method ${target}.${method}`);
-      const result = await fn(...(args as never[]));
+      const result = await lanes.run(laneOf(target, method), () => fn(...(args as never[])));
       transfer = transferablesOf(result);
       response = { id, result };
     } catch (err) {
