@@ -9,6 +9,9 @@ import { createOpenAIProvider } from "./providers/openai/index.js";
 import { providerRegistry } from "./providers/registry.js";
 import { createReplicateProvider } from "./providers/replicate/index.js";
 import { createSharedServices } from "./shared-services.js";
+import type { Bus } from "../collab/index.js";
+import { relayedRegistry } from "./providers/replicate/bus-registry.js";
+import { createInProcessRegistry } from "./providers/replicate/registry.js";
 import type { JobObserver } from "./jobs/job-observer.js";
 import type { Provider } from "./providers/types.js";
 
@@ -25,10 +28,13 @@ type Database = Awaited<ReturnType<typeof openStores>>;
  * providers, the shared services (queue, limiters, cache: in-process or in
  * Redis) and the runner. Web processes and `npm run worker` both use it.
  */
-export function createJobSystem(config: Config, deps: { database: Database; rooms: RoomManager; assets: AssetStore; logger: Logger; hooks?: JobSystemHooks }) {
-  const { database, rooms, assets, logger, hooks } = deps;
+export async function createJobSystem(config: Config, deps: { database: Database; rooms: RoomManager; bus: Bus; assets: AssetStore; logger: Logger; hooks?: JobSystemHooks }) {
+  const { database, rooms, bus, assets, logger, hooks } = deps;
   const shared = createSharedServices(config, logger);
-  const replicate = createReplicateProvider(config.providers.replicate, { logger: logger.child({ provider: "replicate" }) });
+  const replicateLog = logger.child({ provider: "replicate" });
+  // a webhook may reach another process than the job waiting for it
+  const registry = await relayedRegistry(createInProcessRegistry(), bus, replicateLog);
+  const replicate = createReplicateProvider(config.providers.replicate, { logger: replicateLog, registry });
   // Local generation draws and encodes off the event loop (LOCAL_WORKERS=0: on it).
   const localWorkers = config.jobs.localWorkers > 0 ? createLocalWorkerPool({ size: config.jobs.localWorkers }) : undefined;
   const all = [createLocalProvider({ tokenDelayMs: config.jobs.localTokenDelayMs, workers: localWorkers }), createOpenAIProvider(config.providers.openai), replicate];
@@ -69,4 +75,4 @@ export function createJobSystem(config: Config, deps: { database: Database; room
   };
 }
 
-export type JobSystem = ReturnType<typeof createJobSystem>;
+export type JobSystem = Awaited<ReturnType<typeof createJobSystem>>;

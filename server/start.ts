@@ -58,9 +58,10 @@ export async function startServer(config: Config, logger: Logger, server: Server
   const boards = createBoardService(database.boards, rooms, { links, announceRevoked: revocations.announce });
   const assets = createAssetStore(database.assets);
   const providerLog = logger.child({ layer: "providers" });
-  const jobs = createJobSystem(config, {
+  const jobs = await createJobSystem(config, {
     database,
     rooms,
+    bus,
     assets,
     logger,
     hooks: { wrapProvider: (p) => observedProvider(p, providerLog, metrics), observer: jobReporting(metrics, reporter) },

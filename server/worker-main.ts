@@ -27,8 +27,8 @@ const startedAt = performance.now();
 const database = await openStores({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
 // Its job writes go to its copy of each board and from there, over the bus, to every process with collaborators.
 const collab = await openCollab(config, database.docStore, logger);
-const { rooms } = collab;
-const jobs = createJobSystem(config, { database, rooms, assets: createAssetStore(database.assets), logger });
+const { rooms, bus } = collab;
+const jobs = await createJobSystem(config, { database, rooms, bus, assets: createAssetStore(database.assets), logger });
 await jobs.start().catch((err) => {
   logger.fatal({ err }, "start-up failed");
   process.exit(1);
