@@ -96,6 +96,8 @@ const EnvSchema = z.object({
   // model-list cache live in Redis.
   JOB_WORKERS: z.enum(["on", "off"], { error: "must be on or off" }).default("on"),
   JOB_LOCK_MS: int(1000, 600_000).default(10_000),
+  // `npm run worker` serves /healthz, /readyz and /metrics on this port when set (it serves nothing else).
+  WORKER_PORT: int(0, 65535).optional(),
 
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (it is the only lock on /metrics)").optional(),
   // A DSN holds a key: never echoed in errors (see `shown`).
@@ -171,6 +173,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       workers: e.JOB_WORKERS === "on",
       lockMs: e.JOB_LOCK_MS,
     },
+    workerPort: e.WORKER_PORT,
     /** Set in distributed mode: the Redis every process shares. */
     distributed,
     app: { tldrawLicenseKey: e.TLDRAW_LICENSE_KEY, embedFrameAncestors: e.EMBED_FRAME_ANCESTORS },

@@ -112,7 +112,8 @@ describe("distributed jobs: a web process without workers and one with", () => {
 
   test("an `npm run worker` process runs jobs for the web processes", async () => {
     await b.stop(); // the worker process is now the only one with workers
-    const worker = await cluster.worker();
+    const worker = await cluster.worker({ WORKER_PORT: "0" });
+    const { port } = JSON.parse(worker.output.find((l) => l.includes('"msg":"worker ready"'))!) as { port: number };
     const ctx = await boardOn(a);
     boards.push(ctx);
     const { nodeId } = await ctx.post(a, "/nodes", { kind: "image", prompt: "a lighthouse at dusk", params: { width: 64, height: 64, steps: 1 } });
@@ -120,6 +121,13 @@ describe("distributed jobs: a web process without workers and one with", () => {
     const { jobId } = await ctx.post(a, "/runs", { nodeId }, 202);
     await eventually(async () => (await ctx.job(a, jobId)).status === "succeeded", "the job succeeds", 30_000);
     assert.equal(jobStarts(worker, jobId).length, 1, "the worker process ran it");
+    // Operators see the worker like a web process: ready (database and Redis), and its jobs counted.
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(Object.keys(((await ready.json()) as { checks: object }).checks).sort(), ["database", "redis", "startup"]);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    // (at least this one: jobs still queued by the tests above may reach this worker too)
+    assert.match(metrics, /^genboard_jobs_total\{provider="local",status="succeeded"\} [1-9]\d*$/m);
     assert.equal(await worker.stop(), 0, "SIGTERM stops the worker cleanly");
   });
 
