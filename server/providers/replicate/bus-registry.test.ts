@@ -50,3 +50,14 @@ test("a webhook for a job waiting in the same process is not relayed", async () 
   await waiting;
   assert.deepEqual(published, []);
 });
+
+test("a malformed relayed message is dropped; the next good one still arrives", async () => {
+  const hub = new MemoryBusHub();
+  const runner = await relayedRegistry(createInProcessRegistry(), hub.node(), logger);
+  const other = hub.node();
+  const waiting = runner.waitFor("p1", () => {}, new AbortController().signal);
+  other.publish("replicate-webhooks", new Uint8Array(Buffer.from("{not json")));
+  other.publish("replicate-webhooks", new Uint8Array(Buffer.from(JSON.stringify({ id: "p1" }))));
+  other.publish("replicate-webhooks", new Uint8Array(Buffer.from(JSON.stringify(prediction("succeeded")))));
+  assert.equal((await waiting).status, "succeeded");
+});

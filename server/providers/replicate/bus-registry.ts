@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Bus } from "../../../collab/index.js";
+import { publishJson, subscribeJson } from "../../bus-messages.js";
 import type { Logger } from "../../logger.js";
 import type { Prediction } from "./prediction.js";
 import type { PredictionRegistry } from "./registry.js";
@@ -16,22 +17,12 @@ const Relayed = z.looseObject({ id: z.string().min(1).max(200), status: z.string
  * terminal one for a while, should its job start waiting only later).
  */
 export async function relayedRegistry(local: PredictionRegistry, bus: Bus, logger: Logger): Promise<PredictionRegistry> {
-  await bus.subscribe(TOPIC, (payload, from) => {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(Buffer.from(payload).toString("utf8"));
-    } catch {
-      parsed = null;
-    }
-    const result = Relayed.safeParse(parsed);
-    if (!result.success) return logger.warn({ from, bytes: payload.length }, "bus: malformed relayed webhook dropped");
-    void local.deliver(result.data as Prediction);
-  });
+  await subscribeJson(bus, TOPIC, Relayed, logger, (prediction) => void local.deliver(prediction as Prediction));
   return {
     waitFor: (predictionId, onUpdate, signal) => local.waitFor(predictionId, onUpdate, signal),
     async deliver(prediction) {
       if (await local.deliver(prediction)) return true;
-      bus.publish(TOPIC, new Uint8Array(Buffer.from(JSON.stringify(prediction))));
+      publishJson(bus, TOPIC, prediction);
       return false;
     },
   };
