@@ -9,7 +9,9 @@ import { boardApi } from "./helpers/runs.js";
 let storage: TestStorage;
 let server: ServerProcess;
 const clients: Client[] = [];
+let editing: ReturnType<typeof setInterval> | undefined;
 after(async () => {
+  clearInterval(editing); // a failed assertion must not leave the editor keeping the test process alive
   for (const c of clients) c.destroy();
   await server?.stop();
   await storage?.cleanup();
@@ -42,16 +44,22 @@ test("SIGTERM during edits and a running job: exit 0, every relayed edit stored,
 
   // ~150 updates a second: busy, yet under the per-socket message limit (WS_MESSAGES_PER_SECOND, 200)
   let n = 0;
-  const editing = setInterval(() => {
+  editing = setInterval(() => {
     if (!writer.provider.wsconnected) return;
     for (let i = 0; i < 3; i++, n++) writer.records.set(`shape:e${n}`, { id: `shape:e${n}`, typeName: "shape", x: n });
   }, 20);
   await sleep(400);
 
   process.kill(server.pid, "SIGTERM");
-  const readyz = await fetch(`${server.http}/readyz`);
-  assert.equal(readyz.status, 503, "/readyz turns 503 first");
-  assert.equal(((await readyz.json()) as { shuttingDown?: boolean }).shuttingDown, true);
+  // The signal is handled asynchronously: a probe sent at once may be answered before it lands.
+  let readyz: Response | undefined;
+  await eventually(async () => {
+    readyz = await fetch(`${server.http}/readyz`);
+    if (readyz.status === 503) return true;
+    await readyz.body?.cancel();
+    return false;
+  }, "/readyz turns 503 first", 1_000);
+  assert.equal(((await readyz!.json()) as { shuttingDown?: boolean }).shuttingDown, true);
   assert.equal(runOf(observer)?.get("status"), "running", "the job is still running while the balancer drains");
 
   const exitCode = await server.stop();
