@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Database } from "./client.js";
 import { jobs } from "./schema.js";
 
@@ -92,9 +92,14 @@ export function createJobsRepo(db: Database) {
       return row ?? null;
     },
 
-    /** Every queued job, oldest first (distributed mode's start-up). */
-    async queued(): Promise<JobRow[]> {
-      return db.select().from(jobs).where(eq(jobs.status, "queued")).orderBy(jobs.createdAt);
+    /** Queued jobs created before `before`, oldest first, at most `limit` (the orphan sweep). */
+    async queuedBefore(before: Date, limit: number): Promise<JobRow[]> {
+      return db.select().from(jobs).where(and(eq(jobs.status, "queued"), lt(jobs.createdAt, before))).orderBy(jobs.createdAt).limit(limit);
+    },
+
+    /** Running jobs whose current attempt started before `before` (the orphan sweep). */
+    async runningSince(before: Date, limit: number): Promise<JobRow[]> {
+      return db.select().from(jobs).where(and(eq(jobs.status, "running"), lt(jobs.startedAt, before))).orderBy(jobs.startedAt).limit(limit);
     },
 
     /**

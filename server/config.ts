@@ -96,6 +96,7 @@ const EnvSchema = z.object({
   // model-list cache live in Redis.
   JOB_WORKERS: z.enum(["on", "off"], { error: "must be on or off" }).default("on"),
   JOB_LOCK_MS: int(1000, 600_000).default(10_000),
+  JOB_SWEEP_MS: int(500, 3_600_000).default(60_000),
   // `npm run worker` serves /healthz, /readyz and /metrics on this port when set (it serves nothing else).
   WORKER_PORT: int(0, 65535).optional(),
 
@@ -172,6 +173,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       limits: { perBoardPerMinute: e.RUNS_PER_BOARD_PER_MINUTE, perClientPerMinute: e.RUNS_PER_CLIENT_PER_MINUTE },
       workers: e.JOB_WORKERS === "on",
       lockMs: e.JOB_LOCK_MS,
+      sweepMs: e.JOB_SWEEP_MS,
     },
     workerPort: e.WORKER_PORT,
     /** Set in distributed mode: the Redis every process shares. */

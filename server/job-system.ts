@@ -13,6 +13,7 @@ import type { Bus } from "../collab/index.js";
 import { relayedRegistry } from "./providers/replicate/bus-registry.js";
 import { createInProcessRegistry } from "./providers/replicate/registry.js";
 import type { JobObserver } from "./jobs/job-observer.js";
+import { createOrphanSweep } from "./jobs/orphan-sweep.js";
 import type { Provider } from "./providers/types.js";
 
 /** Observability's hooks (server/observability): provider calls timed and logged, job ends counted and reported. */
@@ -53,6 +54,12 @@ export async function createJobSystem(config: Config, deps: { database: Database
     maxOutputBytes: config.maxAssetBytes,
     observer: hooks?.observer,
   });
+  // Only a shared queue can lose entries while this process lives (Redis restarted empty).
+  const sweep =
+    shared.queue.kind === "shared"
+      ? createOrphanSweep({ repo: database.jobs, queue: shared.queue, logger: logger.child({ layer: "jobs" }), jobTimeoutMs: config.jobs.timeoutMs, intervalMs: config.jobs.sweepMs })
+      : null;
+  if (sweep) bus.onResync(() => void sweep.sweep());
   const windowMs = 60_000;
   const limiters = {
     perBoard: shared.limiter({ name: "runs-per-board", limit: config.jobs.limits.perBoardPerMinute, windowMs }),
@@ -65,9 +72,14 @@ export async function createJobSystem(config: Config, deps: { database: Database
     limiters,
     queueDepth: () => shared.queue.depth(),
     pingRedis: shared.pingRedis,
-    start: () => runner.start({ workers: config.jobs.workers }),
+    async start() {
+      await sweep?.sweep();
+      await runner.start({ workers: config.jobs.workers });
+      sweep?.start();
+    },
     /** Running jobs are handed back to the queue (a transient abort), then the connections close. */
     async stop() {
+      await sweep?.stop();
       await runner.stop();
       await localWorkers?.close();
       await shared.close();

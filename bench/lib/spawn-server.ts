@@ -72,6 +72,9 @@ function gcHookEnv(): Record<string, string> {
   return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --expose-gc --require ${hook}`.trim() };
 }
 
+/** BENCH_SERVER_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (Node refuses those in NODE_OPTIONS). */
+const extraServerFlags = () => (process.env.BENCH_SERVER_FLAGS ?? "").split(" ").filter(Boolean);
+
 export interface MemoryUsage {
   rss: number;
   heapTotal: number;
@@ -212,7 +215,7 @@ export interface GenboardOptions {
 export async function startGenboard(opts: GenboardOptions = {}): Promise<ServerHandle & { dataDir: string }> {
   const dataDir = opts.dataDir ?? newDataDir();
   const port = await freePort();
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, "build/server.mjs"], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...extraServerFlags(), "build/server.mjs"], {
     cwd: ROOT,
     // LOG_LEVEL=warn hides the "listening" line, so we pick the port and poll /healthz.
     env: { ...SERVER_ENV, ...process.env, NODE_ENV: "production", HOST, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "warn", ...gcHookEnv(), ...opts.env },

@@ -88,6 +88,10 @@ export class BullJobQueue implements JobQueue {
     });
   }
 
+  async holds(job: QueuedJob): Promise<boolean> {
+    return (await this.queue.getJobState(entryId(job))) !== "unknown";
+  }
+
   async cancel(job: QueuedJob): Promise<boolean> {
     // Queue.remove answers 1 for an entry that does not exist, so ask first; it
     // answers 0 for one a worker has locked meanwhile, which is then running.
@@ -116,7 +120,7 @@ export class BullJobQueue implements JobQueue {
       QUEUE,
       async (job: Job<QueuedJob>, token?: string) => {
         await this.options.commands.eval(STARTED, 1, this.keys[0], String(job.opts.priority ?? 0)).catch(() => {});
-        const outcome = await handlers.work({ ...job.data, redelivered: job.stalledCounter > 0 || job.attemptsStarted > 1 });
+        const outcome = await handlers.work({ ...job.data, redelivered: job.data.interrupted === true || job.stalledCounter > 0 || job.attemptsStarted > 1 });
         if (outcome === "handed-back") {
           // BullMQ's way to put an active entry back (not completed, no attempt counted): another worker takes it at once.
           await job.moveToDelayed(Date.now(), token);

@@ -11,6 +11,8 @@ export class FairQueue implements JobQueue {
   private readonly boards = new Map<string, QueuedJob[]>();
   private readonly delayed = new Map<string, { job: QueuedJob; timer: ReturnType<typeof setTimeout> }>();
   private readonly running = new Set<Promise<void>>();
+  /** Entry ids (see `entryKey`) of the jobs running now. */
+  private readonly active = new Set<string>();
   private handlers: JobQueueHandlers | null = null;
   private closed = false;
 
@@ -33,6 +35,10 @@ export class FairQueue implements JobQueue {
       return;
     }
     this.push(job);
+  }
+
+  async holds(job: QueuedJob): Promise<boolean> {
+    return this.isQueued(job) || this.active.has(entryKey(job));
   }
 
   async cancel(job: QueuedJob): Promise<boolean> {
@@ -93,11 +99,13 @@ export class FairQueue implements JobQueue {
     while (this.handlers && !this.closed && this.running.size < this.concurrency) {
       const job = this.takeNext();
       if (!job) return;
+      this.active.add(entryKey(job));
       const run = this.handlers
-        .work({ ...job, redelivered: false })
+        .work({ ...job, redelivered: job.interrupted === true })
         // a handed-back job's row is queued again: the next start re-queues it
         .then(() => {}, () => {})
         .finally(() => {
+          this.active.delete(entryKey(job));
           this.running.delete(run);
           this.pump();
         });
@@ -116,3 +124,5 @@ export class FairQueue implements JobQueue {
     return undefined;
   }
 }
+
+const entryKey = (job: QueuedJob) => `${job.id}.${job.attempt}`;

@@ -201,6 +201,29 @@ for (const impl of [fair, bull]) {
       assert.deepEqual(r.delivered.map((d) => [d.id, d.attempt, d.redelivered]), [["x", 0, false], ["x", 1, false]]);
     });
 
+    test("holds an entry while it waits, is delayed or runs, and not once it ran; an interrupted entry is delivered as redelivered", async () => {
+      const { queue } = await open(1);
+      let release!: () => void;
+      const delivered: DeliveredJob[] = [];
+      await queue.enqueue(job("waiting"));
+      await queue.enqueue(job("later"), 60_000);
+      assert.equal(await queue.holds(job("waiting")), true);
+      assert.equal(await queue.holds(job("later")), true);
+      assert.equal(await queue.holds(job("waiting", "A", 1)), false, "another attempt is another entry");
+      assert.equal(await queue.holds(job("never")), false);
+      const r = recorder();
+      await queue.start({ ...r.handlers, work: (j) => (delivered.push(j), new Promise((res) => (release = () => res("done")))) });
+      await until(() => delivered.length === 1, "waiting runs");
+      assert.equal(await queue.holds(job("waiting")), true, "running");
+      release();
+      await until(async () => !(await queue.holds(job("waiting"))), "not held once it ran");
+      await queue.cancel(job("later"));
+      await queue.enqueue({ ...job("orphan"), interrupted: true });
+      await until(() => delivered.length === 2, "orphan runs");
+      release();
+      assert.deepEqual(delivered.map((d) => [d.id, d.redelivered]), [["waiting", false], ["orphan", true]]);
+    });
+
     test("a job's end is announced to the handlers", async () => {
       const { queue } = await open(1);
       const r = recorder();

@@ -15,6 +15,8 @@ export interface QueuedJob {
    * duplicate ids still takes it.
    */
   attempt: number;
+  /** Queued again by the orphan sweep (orphan-sweep.ts): the table says `running`, but no worker holds it any more. */
+  interrupted?: boolean;
 }
 
 export interface DeliveredJob extends QueuedJob {
@@ -48,6 +50,8 @@ export interface JobQueue {
   readonly kind: "in-process" | "shared";
   /** Queues `job`; `delayMs` postpones it (retry backoff). Queuing the same entry twice queues it once. */
   enqueue(job: QueuedJob, delayMs?: number): Promise<void>;
+  /** Whether this entry is waiting, delayed or running (anywhere, for a shared queue). */
+  holds(job: QueuedJob): Promise<boolean>;
   /**
    * Cancels a job wherever it is: a waiting entry is removed (true); otherwise
    * every process is told, and the one running it aborts it (false).

@@ -358,12 +358,8 @@ export function createJobRunner(options: RunnerOptions) {
         for (const job of failed) ended.emit(job.id, "failed");
         for (const job of requeued) await queue.enqueue({ id: job.id, boardId: job.boardId, attempt: job.attempts });
         if (requeued.length > 0 || failed.length > 0) logger.info({ requeued: requeued.length, failed: failed.length }, "jobs recovered after restart");
-      } else {
-        // A `running` job may be running in another process: the queue's stall check, not a restart, decides it was interrupted.
-        // Queued ones are queued again in case Redis lost them; queuing an entry that is there is a no-op.
-        const queued = await repo.queued();
-        for (const job of queued) await queue.enqueue({ id: job.id, boardId: job.boardId, attempt: job.attempts });
       }
+      // Shared queue: a `running` job may be running in another process, and what Redis lost is the orphan sweep's.
       if (!workers) return;
       await queue.start({
         work: execute,
