@@ -1,7 +1,8 @@
 /**
- * WebSocket close codes the room server uses. 44xx mirror the HTTP status a
- * REST call would get, so a client can tell "fix your link" (4401/4403/4404/4410)
- * from "try again later" (4429/4503/1001).
+ * WebSocket close codes the room server uses. They follow y-websocket's
+ * convention, which its official client acts on: 44xx mirror an HTTP 4xx, a
+ * decision reconnecting cannot change (the client stops: "fix your link",
+ * 4401/4403/4404/4410); 45xx and 1001 mean "try again later" (it reconnects).
  */
 export const CloseCode = {
   /** A frame broke the wire format or a limit (ws itself uses 1009 for oversized frames). */
@@ -14,8 +15,8 @@ export const CloseCode = {
   NotFound: 4404,
   /** The link was revoked (at connect time, or while the socket was open). */
   LinkRevoked: 4410,
-  /** The socket sent messages faster than its rate limit. */
-  RateLimited: 4429,
+  /** The socket sent messages faster than its rate limit: a burst passes, so the client reconnects and resyncs (the HTTP analogue, 429, would be 44xx and stop it). */
+  RateLimited: 4529,
   /** The server could not load the board. */
   LoadFailed: 4500,
   /** The room already holds its maximum number of sockets. */

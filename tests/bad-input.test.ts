@@ -148,13 +148,25 @@ test("thousands of hostile frames: the server stays healthy, honest clients keep
   assert.deepEqual(late.records.toJSON(), alice.records.toJSON(), "garbage never entered the document");
 });
 
-test("a socket flooding messages past its rate limit is closed with 4429; others are unaffected", async () => {
+test("a socket flooding messages past its rate limit is closed with 4529 (try again later); others are unaffected", async () => {
   const ws = new WebSocket(`${server.ws}/${board.id}?token=${tokenOf(board.links.edit)}`);
   ws.on("error", () => {});
   await new Promise((r) => ws.on("open", r));
   const closed = new Promise<number>((r) => ws.on("close", (code) => r(code)));
   const query = Uint8Array.of(3); // query-awareness: tiny and valid
   for (let i = 0; i < 2000 && ws.readyState === WebSocket.OPEN; i++) ws.send(query);
-  assert.equal(await closed, 4429);
+  assert.equal(await closed, 4529);
   assert.equal((await fetch(`${server.http}/healthz`)).status, 200);
+});
+
+test("an official y-websocket client that bursts past the rate limit reconnects by itself and loses no edit", async () => {
+  const edit = tokenOf(board.links.edit);
+  const [eager, other] = [connect(server, board.id, edit), connect(server, board.id, edit)];
+  clients.push(eager, other);
+  await Promise.all([whenSynced(eager), whenSynced(other)]);
+  // Each set is its own transaction, so its own message: far past WS_MESSAGE_BURST at once.
+  for (let i = 0; i < 1000; i++) eager.records.set(`shape:burst-${i}`, { i });
+  await eventually(() => eager.closes.some((c) => c.code === 4529), "the burst closes the socket with 4529");
+  await eventually(() => [...other.records.keys()].filter((k) => k.startsWith("shape:burst-")).length === 1000, "after the reconnect every edit reaches the other client", 15_000);
+  assert.equal(eager.provider.wsconnected, true, "connected again");
 });

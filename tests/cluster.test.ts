@@ -75,7 +75,7 @@ test("a process that opens a busy board late misses nothing that was published b
     while (writing) {
       writer.records.set(`shape:${n}`, { id: `shape:${n}`, n });
       n += 1;
-      await sleep(2);
+      await sleep(6); // ~150 updates/s: busy, and under the per-socket message limit (WS_MESSAGES_PER_SECOND, 200)
     }
   })();
   try {

@@ -1,3 +1,4 @@
+import { CloseCode } from "../../collab/index.js";
 import type { Metrics } from "./metrics.js";
 
 /** Counting hooks the WebSocket transport calls for every frame; cheap enough for the fan-out path. */
@@ -29,7 +30,6 @@ export function wsCounters(metrics: Metrics): WsCounters {
     >;
   const incoming = bind("in");
   const outgoing = bind("out");
-  const RATE_LIMITED = 4429;
   return {
     received(data) {
       const c = incoming[kindOf(data)];
@@ -43,7 +43,7 @@ export function wsCounters(metrics: Metrics): WsCounters {
     },
     closed(code) {
       metrics.wsCloses.inc({ code: String(code) });
-      if (code === RATE_LIMITED) metrics.rateLimited.inc({ limiter: "ws messages" });
+      if (code === CloseCode.RateLimited) metrics.rateLimited.inc({ limiter: "ws messages" });
     },
   };
 }
