@@ -92,9 +92,9 @@ export function createJobsRepo(db: Database) {
       return row ?? null;
     },
 
-    /** Queued jobs created before `before`, oldest first, at most `limit` (the orphan sweep). */
-    async queuedBefore(before: Date, limit: number): Promise<JobRow[]> {
-      return db.select().from(jobs).where(and(eq(jobs.status, "queued"), lt(jobs.createdAt, before))).orderBy(jobs.createdAt).limit(limit);
+    /** Queued jobs, oldest first, at most `limit` (the orphan sweep). */
+    async queued(limit: number): Promise<JobRow[]> {
+      return db.select().from(jobs).where(eq(jobs.status, "queued")).orderBy(jobs.createdAt).limit(limit);
     },
 
     /** Running jobs whose current attempt started before `before` (the orphan sweep). */

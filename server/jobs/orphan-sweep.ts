@@ -44,7 +44,7 @@ export function createOrphanSweep(options: OrphanSweepOptions) {
 
   async function sweepOnce(): Promise<void> {
     const now = Date.now();
-    const waiting = await repo.queuedBefore(new Date(now), BATCH);
+    const waiting = await repo.queued(BATCH);
     const requeued = await requeueMissing(waiting.map((j) => ({ id: j.id, boardId: j.boardId, attempt: j.attempts })));
     const stale = await repo.runningSince(new Date(now - options.jobTimeoutMs - GRACE_MS), BATCH);
     const interrupted = await requeueMissing(stale.map((j) => ({ id: j.id, boardId: j.boardId, attempt: j.attempts, interrupted: true })));
