@@ -43,7 +43,8 @@ describe("wiring nodes and choosing outputs in the browser", () => {
     await card(a, promptId).locator('[data-testid="node-prompt"]').fill("a lighthouse keeper");
     const textId = await addNode(a, "text", 260);
     await card(a, textId).locator('[data-testid="node-prompt"]').fill("Tell me more.");
-    await card(a, textId).locator('[data-param="maxTokens"]').fill("30");
+    // Room for the opening and at least two sentences; the second run's 16 leave room for at most one, so the two texts differ whatever the node's seed.
+    await card(a, textId).locator('[data-param="maxTokens"]').fill("60");
 
     // Alice draws an arrow with the mouse from the prompt card to the text card (by their headers: the rest of a card keeps the pointer).
     const centre = async (id: string) => {
@@ -75,7 +76,7 @@ describe("wiring nodes and choosing outputs in the browser", () => {
     await card(a, textId).locator('[data-testid="node-run"]').click();
     await until(async () => (await card(b, textId).locator('[data-testid="node-history-entry"]').count()) === 2, "two runs in the history");
     const secondText = (await card(b, textId).locator('[data-testid="node-text"]').textContent()) ?? "";
-    assert.notEqual(secondText, firstText);
+    assert.notEqual(secondText, firstText, "a shorter limit gave a shorter reply");
     await card(a, textId).locator(".gb-node__history summary").click();
     const older = card(a, textId).locator('[data-testid="node-history-entry"][data-current="false"]');
     await older.locator('[data-testid="node-history-use"]').click();
