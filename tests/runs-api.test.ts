@@ -123,6 +123,42 @@ describe("runs through the scripting API", () => {
     assert.equal(job.input.dependsOn.length, 1);
   });
 
+  test("a prompt typed just before Run is the prompt that runs, though the edit reaches the server after the request", async () => {
+    const nodeId = await createNode({ kind: "text", prompt: "An old prompt about ships.", params: { maxTokens: 30 } });
+    const typist = connect(server, board.id, edit);
+    clients.push(typist);
+    await whenSynced(typist);
+    await eventually(() => typist.records.has(nodeId), "the node reaches the typist");
+    const type = (prompt: string) => {
+      const record = typist.records.get(nodeId) as { props: Record<string, unknown> };
+      typist.records.set(nodeId, { ...record, props: { ...record.props, prompt } });
+      return { clientId: typist.doc.clientID, clock: Y.getState(typist.doc.store, typist.doc.clientID) };
+    };
+
+    // The edit is held back (the typist's socket is down) until the run request is at the server.
+    typist.provider.disconnect();
+    const typed = type("A new prompt about lighthouses.");
+    const request = api("/runs", { method: "POST", body: JSON.stringify({ nodeId, after: typed }) });
+    await sleep(300);
+    typist.provider.connect();
+    const res = await request;
+    assert.equal(res.status, 202, await res.clone().text());
+    const { jobId } = (await res.json()) as { jobId: string };
+    const job = (await (await api(`/runs/${jobId}`)).json()) as { input: { prompt: string } };
+    assert.equal(job.input.prompt, "A new prompt about lighthouses.", "the run read the prompt as typed");
+    await eventually(() => runOf(nodeId)?.get("jobId") === jobId && statusOf(nodeId) === "succeeded", "the run finishes", 30_000);
+    assert.match(String(runOf(nodeId)!.get("text")), /lighthouses/);
+
+    // An edit that never arrives: a clear refusal after the wait, and no job.
+    typist.provider.disconnect();
+    const lost = type("A prompt that stays in this client.");
+    const refused = await api("/runs", { method: "POST", body: JSON.stringify({ nodeId, after: lost }) });
+    assert.equal(refused.status, 409);
+    assert.match(((await refused.json()) as { error: { message: string } }).error.message, /did not reach the server within 5 s/);
+    assert.equal(runOf(nodeId)?.get("jobId"), jobId, "no new run was queued");
+    typist.provider.connect();
+  });
+
   test("moving a node while its job finishes keeps both the move and the result", async () => {
     const nodeId = await createNode({ kind: "image", prompt: "moving target", params: { width: 256, height: 256, steps: 50 } });
     await startRun(nodeId);
@@ -172,6 +208,7 @@ describe("runs through the scripting API", () => {
     const nodeId = await createNode({ kind: "image", prompt: "x" });
     assert.equal((await api("/runs", { method: "POST", body: JSON.stringify({ nodeId: "shape:nope" }) })).status, 404);
     assert.equal((await api("/runs", { method: "POST", body: JSON.stringify({ node: nodeId }) })).status, 400);
+    assert.equal((await api("/runs", { method: "POST", body: JSON.stringify({ nodeId, after: { clientId: -1, clock: "3" } }) })).status, 400);
     assert.equal((await api("/nodes", { method: "POST", body: JSON.stringify({ kind: "hologram" }) })).status, 400);
     assert.equal((await api("/runs", { method: "POST", body: JSON.stringify({ nodeId }), token: tokenOf(board.links.view) })).status, 403);
     assert.equal((await api("/runs/job_nope")).status, 404);

@@ -26,7 +26,7 @@ export default function BoardCanvas(props: CanvasProps) {
   });
   const components = useMemo(() => chrome(props), [props.boardId, props.role, props.isOwner, props.embed, props.ownLink]);
   const nodeBoard = useMemo<NodeBoard | null>(
-    () => (session ? { doc: session.doc, boardId: props.boardId, token: props.token, canEdit: props.role === "edit" } : null),
+    () => (session ? { doc: session.doc, boardId: props.boardId, token: props.token, canEdit: props.role === "edit", lastEdit: session.lastEdit } : null),
     [session, props.boardId, props.token, props.role],
   );
 

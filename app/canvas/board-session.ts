@@ -68,6 +68,16 @@ export function openBoardSession(options: BoardSessionOptions) {
     connection,
     ready,
     awareness: socket.provider.awareness,
+    /**
+     * This browser's place in the board after its last edit, for a run to wait
+     * for (its request may reach the server before the edit does). tldraw hands
+     * changes to its listeners once per frame; `listen` flushes them first, so
+     * an edit typed just before Run is in the doc when the position is read.
+     */
+    lastEdit() {
+      store.listen(() => {})();
+      return { clientId: doc.clientID, clock: Y.getState(doc.store, doc.clientID) };
+    },
     /** Forget this browser's copy (the link was revoked: nothing of the board should stay behind). */
     async forgetOfflineCopy() {
       await Promise.all([offlineCopy?.clearData(), forgetOfflinePage(options.boardId)]);

@@ -12,6 +12,8 @@ export interface NodeBoard {
   boardId: string;
   token?: string;
   canEdit: boolean;
+  /** This browser's Yjs client id and clock after its last edit (pending canvas edits are written first). */
+  lastEdit(): { clientId: number; clock: number };
 }
 
 export const NodeBoardContext = createContext<NodeBoard | null>(null);

@@ -17,9 +17,13 @@ async function call<T>(board: NodeBoard, method: string, path: string, body?: un
   return answer as T;
 }
 
-/** Starts a run of `nodeId`; `force` runs again even when the inputs match the last run. */
+/**
+ * Starts a run of `nodeId`; `force` runs again even when the inputs match the
+ * last run. `after` makes the server wait for this browser's last edit, so a
+ * prompt typed just before Run is the prompt that runs.
+ */
 export const startRun = (board: NodeBoard, nodeId: string, force = false) =>
-  call<{ jobId: string }>(board, "POST", "/runs", force ? { nodeId, force } : { nodeId });
+  call<{ jobId: string }>(board, "POST", "/runs", { nodeId, ...(force ? { force } : {}), after: board.lastEdit() });
 
 export const cancelRun = (board: NodeBoard, jobId: string) => call<unknown>(board, "DELETE", `/runs/${encodeURIComponent(jobId)}`);
 

@@ -24,7 +24,11 @@ const CreateNodeBody = z
   })
   .strict();
 const SelectOutputBody = z.object({ jobId: z.string().regex(/^job_[A-Za-z0-9_-]{1,64}$/, "jobId must be a job id") }).strict();
-const StartRunBody = z.object({ nodeId: z.string().regex(/^shape:[A-Za-z0-9_-]{1,64}$/, "nodeId must be a shape id"), force: z.boolean().optional() }).strict();
+// A Yjs client id (32 bits) and the clock after that client's last edit.
+const EditPosition = z.object({ clientId: z.number().int().min(0).max(2 ** 32 - 1), clock: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).strict();
+const StartRunBody = z
+  .object({ nodeId: z.string().regex(/^shape:[A-Za-z0-9_-]{1,64}$/, "nodeId must be a shape id"), force: z.boolean().optional(), after: EditPosition.optional() })
+  .strict();
 
 interface RunRouteDeps {
   boards: BoardService;
@@ -85,7 +89,7 @@ export function runRoutes({ boards, rooms, runner, limiters }: RunRouteDeps) {
       const body = parse(StartRunBody, req.body ?? {});
       await consume(res, perBoard, req.params.id, "this board");
       await consume(res, perClient, clientKey(req), "you");
-      const { jobId } = await runner.submit(req.params.id, body.nodeId, { force: body.force, requestId: req.id });
+      const { jobId } = await runner.submit(req.params.id, body.nodeId, { force: body.force, after: body.after, requestId: req.id });
       res.status(202).json({ jobId });
     }),
   );

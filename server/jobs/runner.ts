@@ -15,7 +15,7 @@ import { outputStore } from "./output-store.js";
 import type { TtlCache } from "../cache/ttl-cache.js";
 import type { DeliveredJob, JobEndStatus, JobQueue, WorkOutcome } from "./queue.js";
 import { runWriter } from "./run-writer.js";
-import { untilResultInDoc } from "./upstream-result.js";
+import { untilEditsInDoc, untilResultInDoc, type EditPosition } from "./doc-waits.js";
 
 export interface RunnerOptions {
   repo: JobsRepo;
@@ -39,6 +39,15 @@ interface JobInput {
   params: Record<string, number | string>;
   seed: number;
   dependsOn: string[];
+  /** The requester's last edit: inputs read when the job runs (upstream prompts) wait for it too. */
+  after?: EditPosition;
+}
+
+export interface SubmitOptions {
+  force?: boolean;
+  requestId?: string;
+  /** Wait until this edit is on the server's copy of the board before reading the node: Run is pressed right after typing. */
+  after?: EditPosition;
 }
 
 /**
@@ -83,9 +92,10 @@ export function createJobRunner(options: RunnerOptions) {
     }
   }
 
-  async function submit(boardId: string, nodeId: string, opts: { force?: boolean; requestId?: string }, planning = new Set<string>()): Promise<{ jobId: string }> {
+  async function submit(boardId: string, nodeId: string, opts: SubmitOptions, planning = new Set<string>()): Promise<{ jobId: string }> {
     const { room, release } = await rooms.pin(boardId);
     try {
+      if (opts.after) await untilEditsInDoc(room.doc, opts.after, NOT_CANCELED, EDITS_WAIT_MS).catch((e: Error) => Promise.reject(new AppError("conflict", e.message)));
       const records = room.doc.getMap<unknown>("records");
       const node = readNode(records.get(nodeId));
       if (!node) throw new AppError("not_found", `No generation node "${nodeId}" on this board.`);
@@ -101,10 +111,10 @@ export function createJobRunner(options: RunnerOptions) {
       const dependsOn: string[] = [];
       for (const up of upstreamNodes(records, nodeId)) {
         if (up.kind === "prompt" || planning.has(up.id) || runs.get(up.id)?.get("status") === "succeeded") continue;
-        dependsOn.push((await submit(boardId, up.id, { requestId: opts.requestId }, planning)).jobId);
+        dependsOn.push((await submit(boardId, up.id, { requestId: opts.requestId, after: opts.after }, planning)).jobId);
       }
 
-      const input: JobInput = { prompt: node.prompt, params, seed: node.seed, dependsOn };
+      const input: JobInput = { prompt: node.prompt, params, seed: node.seed, dependsOn, ...(opts.after ? { after: opts.after } : {}) };
       const inputHash = hashInputs({ ...node, params }, upstreamNodes(records, nodeId).map((n) => [n.id, n.prompt, runs.get(n.id)?.get("currentJobId") ?? null]));
       const job = { id: newJobId(), boardId, nodeId, kind: node.kind, provider: provider.id, model: node.model, input, inputHash, requestId: opts.requestId ?? null };
       const writer = runWriter(room.doc);
@@ -165,6 +175,7 @@ export function createJobRunner(options: RunnerOptions) {
       const upstream = await waitForJobs(input.dependsOn, controller.signal);
       if (upstream.failed) return await end(job, writer, { status: "failed", error: `An upstream node did not produce a result (${upstream.failed}).` });
       for (const [nodeId, jobId] of upstream.succeeded) await untilResultInDoc(room.doc, nodeId, jobId, controller.signal, UPSTREAM_RESULT_WAIT_MS);
+      if (input.after) await untilEditsInDoc(room.doc, input.after, controller.signal, EDITS_WAIT_MS);
       const node = readNode(room.doc.getMap("records").get(job.nodeId));
       if (!node) return await end(job, writer, { status: "failed", error: "The node was deleted before its job ran." });
 
@@ -392,6 +403,9 @@ class CanceledError extends Error {
 const MODEL_LIST_TTL_MS = 60_000;
 /** How long a job waits for an upstream result announced by another process to reach its copy of the board. */
 const UPSTREAM_RESULT_WAIT_MS = 10_000;
+/** How long a run waits for the requester's last edit, which travels on their socket while the request comes over HTTP. */
+const EDITS_WAIT_MS = 5_000;
+const NOT_CANCELED = new AbortController().signal;
 
 const newJobId = () => `job_${randomBytes(12).toString("base64url")}`;
 

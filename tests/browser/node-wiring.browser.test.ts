@@ -91,4 +91,27 @@ describe("wiring nodes and choosing outputs in the browser", () => {
     alice.errors.assertNone();
     bob.errors.assertNone();
   });
+
+  test("a prompt changed in the same instant as Run is the prompt that runs", async () => {
+    const { page, errors } = await openPage(await ownerContext(browser, server, board, { viewport }), `${server.http}/b/${board.id}`);
+    const nodeId = await addNode(page, "text", 0);
+    await card(page, nodeId).locator('[data-param="maxTokens"]').fill("20");
+
+    // One task: the edit may still be in tldraw's per-frame batch when Run is pressed; and its socket message
+    // is held back (as on a slow or busy connection, or a socket on another process) until the request is at the server.
+    await page.evaluate(pageScript((id) => {
+      const send = WebSocket.prototype.send;
+      WebSocket.prototype.send = function (this: WebSocket, data) {
+        setTimeout(() => send.call(this, data), 500);
+      };
+      setTimeout(() => (WebSocket.prototype.send = send), 1000);
+      const editor = (window as any).editor;
+      editor.updateShape({ id, type: editor.getShape(id).type, props: { prompt: "A changed mind about lighthouses." } });
+      (document.querySelector(`[data-node-id="${id}"] [data-testid="node-run"]`) as HTMLButtonElement).click();
+    }, nodeId));
+    await until(async () => (await statusOf(page, nodeId)) === "succeeded", "the run to finish");
+    const text = (await card(page, nodeId).locator('[data-testid="node-text"]').textContent()) ?? "";
+    assert.match(text, /changed mind about lighthouses/i, `the run read the prompt as it was when Run was pressed: ${text}`);
+    errors.assertNone();
+  });
 });
