@@ -62,6 +62,22 @@ describe("a run across three processes", () => {
     assert.deepEqual([image.status, image.headers.get("content-type")], [200, "image/png"], "C serves the worker's output from the shared store");
   });
 
+  test("Run pressed on C right after typing, posted through A: the worker runs what was typed", async () => {
+    const { nodeId } = await post("/nodes", { kind: "text", prompt: "An old prompt about ships.", params: { maxTokens: 30 } }, 201);
+    await eventually(() => watcher.records.has(nodeId), "C's collaborator gets the node");
+    // The edit leaves C's collaborator only after the request is at A; it reaches A through C and Redis.
+    watcher.provider.disconnect();
+    const record = watcher.records.get(nodeId) as { props: Record<string, unknown> };
+    watcher.records.set(nodeId, { ...record, props: { ...record.props, prompt: "A new prompt about lighthouses." } });
+    const typed = { clientId: watcher.doc.clientID, clock: Y.getState(watcher.doc.store, watcher.doc.clientID) };
+    const posted = post("/runs", { nodeId, after: typed }, 202);
+    await new Promise((r) => setTimeout(r, 300));
+    watcher.provider.connect();
+    const { jobId } = await posted;
+    await eventually(() => runOf(nodeId)?.get("jobId") === jobId && runOf(nodeId)?.get("status") === "succeeded", "the run succeeds", 30_000);
+    assert.match(String(runOf(nodeId)!.get("text")), /lighthouses/, "the worker read the prompt as typed");
+  });
+
   test("a text run streams into C's copy while the worker writes it", async () => {
     const { nodeId } = await post("/nodes", { kind: "text", prompt: "a story about a harbour", params: { maxTokens: 60 } }, 201);
     await eventually(() => watcher.records.has(nodeId), "C's collaborator gets the node");
