@@ -78,6 +78,45 @@ describe("a run across three processes", () => {
     assert.match(String(runOf(nodeId)!.get("text")), /lighthouses/, "the worker read the prompt as typed");
   });
 
+  test("a script behind a load balancer: a node created through A runs at once through C", async () => {
+    const call = (server: ServerProcess, target: { id: string; token: string }, path: string, body: unknown) =>
+      fetch(`${server.http}/api/boards/${target.id}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${target.token}` },
+        body: JSON.stringify(body),
+      });
+    // No pause between the two requests: C learns of the node over Redis, possibly after the run request;
+    // on a fresh board C has not even loaded, from a store A may not have written to yet.
+    const fresh = async () => {
+      const created = await createBoard(a);
+      return { id: created.id, token: tokenOf(created.links.edit) };
+    };
+    const boards = [await fresh(), await fresh(), { id: board.id, token: edit }];
+    for (const [i, target] of boards.entries()) {
+      for (let j = 0; j < 3; j++) {
+        const created = await call(a, target, "/nodes", { kind: "image", prompt: `tile ${i}.${j}`, params: { width: 64, height: 64, steps: 1 } });
+        const { nodeId } = (await created.json()) as { nodeId: string };
+        const res = await call(c, target, "/runs", { nodeId });
+        assert.equal(res.status, 202, `board ${i}, node ${j}: ${await res.text()}`);
+      }
+    }
+    const missing = await call(c, boards[0]!, "/runs", { nodeId: "shape:neverMade" });
+    assert.equal(missing.status, 404, "a node that does not exist is still a 404");
+
+    // The script sees its run end (in the jobs table) and at once makes that output current through a process that has not loaded the board.
+    const target = await fresh();
+    const { nodeId } = (await (await call(a, target, "/nodes", { kind: "image", prompt: "a result", params: { width: 64, height: 64, steps: 1 } })).json()) as { nodeId: string };
+    const { jobId } = (await (await call(a, target, "/runs", { nodeId })).json()) as { jobId: string };
+    const statusOfJob = async () => ((await (await fetch(`${a.http}/api/boards/${target.id}/runs/${jobId}`, { headers: { authorization: `Bearer ${target.token}` } })).json()) as { status: string }).status;
+    await eventually(async () => (await statusOfJob()) === "succeeded", "the run succeeds", 30_000);
+    const chosen = await fetch(`${c.http}/api/boards/${target.id}/nodes/${encodeURIComponent(nodeId)}/current`, {
+      method: "PUT",
+      headers: { "content-type": "application/json", authorization: `Bearer ${target.token}` },
+      body: JSON.stringify({ jobId }),
+    });
+    assert.equal(chosen.status, 200, await chosen.text());
+  });
+
   test("a text run streams into C's copy while the worker writes it", async () => {
     const { nodeId } = await post("/nodes", { kind: "text", prompt: "a story about a harbour", params: { maxTokens: 60 } }, 201);
     await eventually(() => watcher.records.has(nodeId), "C's collaborator gets the node");

@@ -21,6 +21,12 @@ export function untilEditsInDoc(doc: Y.Doc, position: EditPosition, signal: Abor
   return untilDoc(doc, arrived, signal, timeoutMs, () => `Your latest edits did not reach the server within ${timeoutMs / 1000} s; check your connection and run again.`);
 }
 
+/** Resolves once the board has a record `id` (a node created through another process a moment ago). */
+export function untilRecordInDoc(doc: Y.Doc, id: string, signal: AbortSignal, timeoutMs: number): Promise<void> {
+  const records = doc.getMap("records");
+  return untilDoc(doc, () => records.has(id), signal, timeoutMs, () => `No record "${id}" reached this server within ${timeoutMs} ms.`);
+}
+
 /**
  * Resolves once the board holds the result of upstream job `jobId` on node
  * `nodeId` (the node's run history lists it). In distributed mode the upstream

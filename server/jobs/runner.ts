@@ -15,7 +15,7 @@ import { outputStore } from "./output-store.js";
 import type { TtlCache } from "../cache/ttl-cache.js";
 import type { DeliveredJob, JobEndStatus, JobQueue, WorkOutcome } from "./queue.js";
 import { runWriter } from "./run-writer.js";
-import { untilEditsInDoc, untilResultInDoc, type EditPosition } from "./doc-waits.js";
+import { untilEditsInDoc, untilRecordInDoc, untilResultInDoc, type EditPosition } from "./doc-waits.js";
 
 export interface RunnerOptions {
   repo: JobsRepo;
@@ -97,6 +97,9 @@ export function createJobRunner(options: RunnerOptions) {
     try {
       if (opts.after) await untilEditsInDoc(room.doc, opts.after, NOT_CANCELED, EDITS_WAIT_MS).catch((e: Error) => Promise.reject(new AppError("conflict", e.message)));
       const records = room.doc.getMap<unknown>("records");
+      // A node a script has just created through another process may reach this copy a moment after the run request
+      // (through Redis; on a board this process has only now loaded, from a peer).
+      if (!records.has(nodeId) && queue.kind === "shared") await untilRecordInDoc(room.doc, nodeId, NOT_CANCELED, NODE_WAIT_MS).catch(() => {});
       const node = readNode(records.get(nodeId));
       if (!node) throw new AppError("not_found", `No generation node "${nodeId}" on this board.`);
       if (node.kind === "prompt") throw new AppError("bad_request", "Prompt nodes hold text; run the node they feed.");
@@ -337,6 +340,9 @@ export function createJobRunner(options: RunnerOptions) {
     async selectOutput(boardId: string, nodeId: string, jobId: string): Promise<void> {
       const { room, release } = await rooms.pin(boardId);
       try {
+        // Distributed mode: a job that has just ended on another worker may reach this copy a moment after the request.
+        const job = queue.kind === "shared" ? await repo.get(jobId) : null;
+        if (job?.boardId === boardId && job.nodeId === nodeId && job.status === "succeeded") await untilResultInDoc(room.doc, nodeId, jobId, NOT_CANCELED, NODE_WAIT_MS).catch(() => {});
         const outcome = runWriter(room.doc).select(nodeId, jobId);
         if (outcome === "busy") throw new AppError("conflict", "The node is running; wait for the run to end or cancel it first.");
         if (outcome === "unknown") throw new AppError("not_found", `Node "${nodeId}" has no succeeded run "${jobId}".`);
@@ -405,6 +411,8 @@ const MODEL_LIST_TTL_MS = 60_000;
 const UPSTREAM_RESULT_WAIT_MS = 10_000;
 /** How long a run waits for the requester's last edit, which travels on their socket while the request comes over HTTP. */
 const EDITS_WAIT_MS = 5_000;
+/** Distributed mode: how long a request waits for a node or a result this process has not seen yet before answering 404. */
+const NODE_WAIT_MS = 2_000;
 const NOT_CANCELED = new AbortController().signal;
 
 const newJobId = () => `job_${randomBytes(12).toString("base64url")}`;
