@@ -1,13 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
-import { EventEmitter } from "node:events";
-import type { JobRow, JobsRepo, JobStatus } from "../../db/index.js";
+import type { JobRow, JobsRepo } from "../../db/index.js";
 import type { RoomManager } from "../../collab/index.js";
 import type { AssetStore } from "../assets/asset-store.js";
 import { AppError } from "../http/errors.js";
 import type { Logger } from "../logger.js";
 import { readNode, type GenNode } from "../nodes/node-record.js";
-import { ParamsError, validateParams } from "../providers/params.js";
-import { ProviderError, type ModelInfo, type Provider } from "../providers/types.js";
+import { ProviderError, type Provider } from "../providers/types.js";
 import { upstreamNodes } from "./graph.js";
 import { ShuttingDown, type JobObserver } from "./job-observer.js";
 import { resolveInput } from "./inputs.js";
@@ -15,6 +13,8 @@ import { outputStore } from "./output-store.js";
 import type { TtlCache } from "../cache/ttl-cache.js";
 import type { DeliveredJob, JobEndStatus, JobQueue, WorkOutcome } from "./queue.js";
 import { runWriter } from "./run-writer.js";
+import { createJobEnds } from "./job-ends.js";
+import { createModelCatalog } from "./model-catalog.js";
 import { untilEditsInDoc, untilRecordInDoc, untilResultInDoc, type EditPosition } from "./doc-waits.js";
 
 export interface RunnerOptions {
@@ -60,37 +60,8 @@ export function createJobRunner(options: RunnerOptions) {
   const { repo, rooms, queue, providers, logger } = options;
   const outputs = outputStore(options.assets, options.maxOutputBytes);
   const inFlight = new Map<string, AbortController>();
-  const ended = new EventEmitter().setMaxListeners(0);
-
-  function providerOf(model: string): Provider {
-    const provider = providers.get(model.split(":")[0]);
-    if (!provider) throw new AppError("bad_request", `Unknown model "${model}".`);
-    const availability = provider.availability();
-    if (!availability.ok) throw new AppError("bad_request", `The ${provider.label} provider is unavailable: ${availability.reason}`);
-    return provider;
-  }
-
-  /** Model lists may cost a request (remote providers): kept for a minute. */
-  function modelInfoList(provider: Provider): Promise<ModelInfo[]> {
-    return options.cache.getOrLoad(`models:${provider.id}`, MODEL_LIST_TTL_MS, () => provider.models());
-  }
-
-  async function modelInfo(provider: Provider, model: string): Promise<ModelInfo> {
-    const info = (await modelInfoList(provider)).find((m) => m.id === model);
-    if (!info) throw new AppError("bad_request", `The ${provider.label} provider has no model "${model}".`);
-    return info;
-  }
-
-  /** The node's params for its model: names the model does not take are dropped (left over from another model), the rest validated. */
-  function paramsFor(info: ModelInfo, raw: Record<string, number | string>) {
-    const known = new Set(info.params.map((p) => p.name));
-    try {
-      return validateParams(info, Object.fromEntries(Object.entries(raw).filter(([name]) => known.has(name))));
-    } catch (error) {
-      if (error instanceof ParamsError) throw new AppError("bad_request", error.message);
-      throw error;
-    }
-  }
+  const catalog = createModelCatalog({ providers, cache: options.cache, logger });
+  const ends = createJobEnds(repo);
 
   async function submit(boardId: string, nodeId: string, opts: SubmitOptions, planning = new Set<string>()): Promise<{ jobId: string }> {
     const { room, release } = await rooms.pin(boardId);
@@ -103,10 +74,10 @@ export function createJobRunner(options: RunnerOptions) {
       const node = readNode(records.get(nodeId));
       if (!node) throw new AppError("not_found", `No generation node "${nodeId}" on this board.`);
       if (node.kind === "prompt") throw new AppError("bad_request", "Prompt nodes hold text; run the node they feed.");
-      const provider = providerOf(node.model);
-      const info = await modelInfo(provider, node.model);
+      const provider = catalog.providerOf(node.model);
+      const info = await catalog.modelInfo(provider, node.model);
       if (info.kind !== node.kind) throw new AppError("bad_request", `${node.model} makes ${info.kind}, not ${node.kind}.`);
-      const params = paramsFor(info, node.params);
+      const params = catalog.paramsFor(info, node.params);
       planning.add(nodeId);
 
       // Upstream nodes without a result run first; their jobs are queued ahead of this one.
@@ -175,7 +146,7 @@ export function createJobRunner(options: RunnerOptions) {
     const input = job.input as JobInput;
     const timeout = setTimeout(() => controller.abort(new ProviderError(`The job took longer than ${options.timeoutMs} ms.`, true)), options.timeoutMs);
     try {
-      const upstream = await waitForJobs(input.dependsOn, controller.signal);
+      const upstream = await ends.waitFor(input.dependsOn, controller.signal);
       if (upstream.failed) return await end(job, writer, { status: "failed", error: `An upstream node did not produce a result (${upstream.failed}).` });
       for (const [nodeId, jobId] of upstream.succeeded) await untilResultInDoc(room.doc, nodeId, jobId, controller.signal, UPSTREAM_RESULT_WAIT_MS);
       if (input.after) await untilEditsInDoc(room.doc, input.after, controller.signal, EDITS_WAIT_MS);
@@ -185,7 +156,7 @@ export function createJobRunner(options: RunnerOptions) {
       // A cancel during the awaits above has already written "canceled": "running" must not follow it.
       controller.signal.throwIfAborted();
       writer.running(job.nodeId, id);
-      const provider = providerOf(job.model);
+      const provider = catalog.providerOf(job.model);
       const generation = await resolveInput(room.doc, { ...node, model: job.model, params: input.params, seed: input.seed }, options.assets);
       let lastProgressAt = 0;
       const result = await provider.run(generation, {
@@ -238,7 +209,7 @@ export function createJobRunner(options: RunnerOptions) {
       writer.finished(job.nodeId, job.id, { ...result, outputs: result.outputs as never, model: job.model, seed: input.seed });
       options.observer?.ended(job, result);
     }
-    ended.emit(job.id, result.status);
+    ends.emit(job.id, result.status);
     // jobs waiting for this one may be in other processes
     await queue.announceEnd(job.id, result.status).catch((err) => logger.warn({ err, jobId: job.id }, "announcing a job's end failed"));
   }
@@ -265,70 +236,11 @@ export function createJobRunner(options: RunnerOptions) {
     return "handed-back";
   }
 
-  /**
-   * Resolves when every job has ended: with the id of one that did not succeed, or
-   * the node and job ids of those that did (their results are then awaited on the board).
-   * Rejects with the signal's reason when the waiting job is canceled or times out,
-   * so it gives its slot back instead of holding it until the upstream job ends.
-   */
-  async function waitForJobs(ids: string[], signal: AbortSignal): Promise<{ failed: string | null; succeeded: Array<[nodeId: string, jobId: string]> }> {
-    const succeeded: Array<[string, string]> = [];
-    for (const id of ids) {
-      // Listening before reading the row: an end announced while the row is read is not missed.
-      const end = endOf(id, signal);
-      const row = await repo.get(id);
-      signal.throwIfAborted();
-      let status = row?.status;
-      if (status === "queued" || status === "running") status = await end.promise;
-      else end.cancel();
-      if (status !== "succeeded" || !row) return { failed: id, succeeded };
-      succeeded.push([row.nodeId, id]);
-    }
-    return { failed: null, succeeded };
-  }
-
-  function endOf(jobId: string, signal: AbortSignal) {
-    let cancel = () => {};
-    const promise = new Promise<JobStatus>((resolve, reject) => {
-      const onEnd = (status: JobStatus) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(status);
-      };
-      const onAbort = () => {
-        ended.off(jobId, onEnd);
-        reject(signal.reason);
-      };
-      cancel = () => {
-        ended.off(jobId, onEnd);
-        signal.removeEventListener("abort", onAbort);
-      };
-      ended.once(jobId, onEnd);
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
-    promise.catch(() => {}); // a canceled wait is never awaited
-    return { promise, cancel };
-  }
-
   return {
     submit,
 
     /** Every provider's models by node kind, with the reason a provider cannot run (lists cached for a minute). */
-    async models() {
-      const entries = await Promise.all(
-        [...providers.values()].map(async (provider) => {
-          const availability = provider.availability();
-          let models: ModelInfo[] = [];
-          try {
-            // an unavailable provider is not asked (listing may be a request to a server we cannot use)
-            if (availability.ok) models = await modelInfoList(provider);
-          } catch (error) {
-            logger.warn({ err: error, provider: provider.id }, "listing models failed");
-          }
-          return { id: provider.id, label: provider.label, available: availability.ok, reason: availability.ok ? undefined : availability.reason, models };
-        }),
-      );
-      return { providers: entries };
-    },
+    models: () => catalog.list(),
 
     async get(boardId: string, jobId: string): Promise<JobRow> {
       const job = await repo.get(jobId);
@@ -372,7 +284,7 @@ export function createJobRunner(options: RunnerOptions) {
     async start({ workers }: { workers: boolean }) {
       if (queue.kind === "in-process") {
         const { requeued, failed } = await repo.recover();
-        for (const job of failed) ended.emit(job.id, "failed");
+        for (const job of failed) ends.emit(job.id, "failed");
         for (const job of requeued) await queue.enqueue({ id: job.id, boardId: job.boardId, attempt: job.attempts });
         if (requeued.length > 0 || failed.length > 0) logger.info({ requeued: requeued.length, failed: failed.length }, "jobs recovered after restart");
       }
@@ -386,7 +298,7 @@ export function createJobRunner(options: RunnerOptions) {
           logger.info({ jobId }, "job canceled while running here");
           controller.abort(new CanceledError());
         },
-        onEnded: (jobId, status) => ended.emit(jobId, status),
+        onEnded: (jobId, status) => ends.emit(jobId, status),
         onLost: (jobId, reason) => void lost(jobId, reason).catch((err) => logger.error({ err, jobId }, "recording a lost job failed")),
       });
     },
@@ -406,7 +318,6 @@ class CanceledError extends Error {
   }
 }
 
-const MODEL_LIST_TTL_MS = 60_000;
 /** How long a job waits for an upstream result announced by another process to reach its copy of the board. */
 const UPSTREAM_RESULT_WAIT_MS = 10_000;
 /** How long a run waits for the requester's last edit, which travels on their socket while the request comes over HTTP. */
