@@ -252,10 +252,16 @@ export function createJobRunner(options: RunnerOptions) {
     async selectOutput(boardId: string, nodeId: string, jobId: string): Promise<void> {
       const { room, release } = await rooms.pin(boardId);
       try {
-        // Distributed mode: a job that has just ended on another worker may reach this copy a moment after the request.
-        const job = queue.kind === "shared" ? await repo.get(jobId) : null;
-        if (job?.boardId === boardId && job.nodeId === nodeId && job.status === "succeeded") await untilResultInDoc(room.doc, nodeId, jobId, NOT_CANCELED, NODE_WAIT_MS).catch(() => {});
-        const outcome = runWriter(room.doc).select(nodeId, jobId);
+        let outcome = runWriter(room.doc).select(nodeId, jobId);
+        // Distributed mode: a job that has just ended on another worker may reach this copy a moment after the request
+        // (until then the node looks busy, or its run unknown here). The table is read only then.
+        if (outcome !== "selected" && queue.kind === "shared") {
+          const job = await repo.get(jobId);
+          if (job?.boardId === boardId && job.nodeId === nodeId && job.status === "succeeded") {
+            await untilResultInDoc(room.doc, nodeId, jobId, NOT_CANCELED, NODE_WAIT_MS).catch(() => {});
+            outcome = runWriter(room.doc).select(nodeId, jobId);
+          }
+        }
         if (outcome === "busy") throw new AppError("conflict", "The node is running; wait for the run to end or cancel it first.");
         if (outcome === "unknown") throw new AppError("not_found", `Node "${nodeId}" has no succeeded run "${jobId}".`);
       } finally {
