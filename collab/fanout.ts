@@ -4,8 +4,17 @@ import { decodePeerMessage, encodePeerMessage, type PeerMessage } from "./fanout
 import { isEmptyUpdate, type Room } from "./room.js";
 import type { LogSink } from "./update-log.js";
 
-const boardTopic = (boardId: string) => `board:${boardId}`;
-const nodeTopic = (nodeId: string) => `node:${nodeId}`;
+// The format version is in the topic: processes of releases whose peer messages differ ignore each other rather than log every message as malformed.
+const boardTopic = (boardId: string) => `board:v2:${boardId}`;
+const nodeTopic = (nodeId: string) => `node:v2:${nodeId}`;
+
+/** What the room manager does with peers' updates besides showing them. */
+export interface PeerPersistence {
+  /** An update a peer accepted (`seq` > 0), or content a sync exchange brought (`seq` 0): hold it until stored. */
+  hold(room: Room, from: string, seq: number, update: Uint8Array): void;
+  /** The peer stored every update it published for the room up to `throughSeq`. */
+  release(room: Room, from: string, throughSeq: number): void;
+}
 
 /**
  * Carries a board's updates and presence between the processes that have it
@@ -17,12 +26,20 @@ const nodeTopic = (nodeId: string) => `node:${nodeId}`;
  * room then sends its state vector to the board's peers, which answer (to it
  * alone) with what it lacks and their own state vector; it sends back what
  * they lack. The same exchange repairs whatever a Redis outage dropped.
+ *
+ * Every update carries its publisher's sequence number, and a publisher tells
+ * the board's peers when it has stored its updates through a number: until
+ * then they hold them (`PeerPersistence`), so a process that dies inside its
+ * batching window loses nothing another process has seen.
  */
 export class Fanout {
+  private seq = 0;
+
   constructor(
     private readonly bus: Bus,
     private readonly roomOf: (boardId: string) => Room | undefined,
     private readonly log: LogSink,
+    private readonly persistence: PeerPersistence,
   ) {}
 
   /** Subscribes this process's own topic, where peers answer its sync requests. */
@@ -60,8 +77,16 @@ export class Fanout {
     return this.bus.unsubscribe(boardTopic(boardId));
   }
 
-  publishUpdate(room: Room, update: Uint8Array): void {
-    this.send(boardTopic(room.boardId), { kind: "update", boardId: room.boardId, update });
+  /** Returns the update's sequence number, which `publishStored` refers to. */
+  publishUpdate(room: Room, update: Uint8Array): number {
+    this.seq += 1;
+    this.send(boardTopic(room.boardId), { kind: "update", boardId: room.boardId, update, seq: this.seq });
+    return this.seq;
+  }
+
+  /** Every update this process published for the room up to `throughSeq` is stored. */
+  publishStored(room: Room, throughSeq: number): void {
+    this.send(boardTopic(room.boardId), { kind: "stored", boardId: room.boardId, throughSeq });
   }
 
   publishAwareness(room: Room, update: Uint8Array): void {
@@ -78,7 +103,10 @@ export class Fanout {
     try {
       switch (message.kind) {
         case "update":
-          return room.applyFromPeer(message.update);
+          room.applyFromPeer(message.update);
+          return this.persistence.hold(room, from, message.seq, message.update);
+        case "stored":
+          return this.persistence.release(room, from, message.throughSeq);
         case "awareness":
           return room.applyAwarenessFromPeer(message.update);
         case "sync-request":
@@ -92,9 +120,11 @@ export class Fanout {
           });
         case "sync-reply": {
           room.applyFromPeer(message.update);
+          // What we lacked may be what a dead peer never stored.
+          if (!isEmptyUpdate(message.update)) this.persistence.hold(room, from, 0, message.update);
           room.applyAwarenessFromPeer(message.awareness);
           const theyLack = Y.encodeStateAsUpdate(room.doc, message.stateVector);
-          if (!isEmptyUpdate(theyLack)) this.send(nodeTopic(from), { kind: "update", boardId: room.boardId, update: theyLack });
+          if (!isEmptyUpdate(theyLack)) this.send(nodeTopic(from), { kind: "update", boardId: room.boardId, update: theyLack, seq: 0 });
           return;
         }
       }

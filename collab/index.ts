@@ -1,4 +1,4 @@
-export { RoomManager, type RoomManagerOptions } from "./room-manager.js";
+export { RoomManager, type RoomManagerOptions, type CollabEvents } from "./room-manager.js";
 export { Connection, type Access, type Role } from "./connection.js";
 export { Room, DOC_RECORDS, DOC_RUNS, FROM_STORE } from "./room.js";
 export { CloseCode } from "./close-codes.js";

@@ -10,6 +10,14 @@ import { FROM_PEER, Room, type RoomHooks } from "./room.js";
 import type { Transport } from "./transport.js";
 import { UpdateLog, type LogSink } from "./update-log.js";
 
+/** What the collaboration layer reports for metrics (server/observability); every hook is optional. */
+export interface CollabEvents {
+  /** A board was loaded whose stored updates could not all be integrated. */
+  storedGap?(boardId: string): void;
+  /** This process stored `count` updates that peers relayed (held, then written; see UpdateLog). */
+  peerUpdatesStored?(count: number): void;
+}
+
 export interface RoomManagerOptions {
   connection: ConnectionLimits;
   room: RoomLimits;
@@ -36,11 +44,15 @@ export class RoomManager {
   private readonly hooks: RoomHooks = {
     onUpdate: (room, update, origin) => {
       if (origin === FROM_PEER) return;
+      room.publishedSeq = this.fanout.publishUpdate(room, update);
       this.updateLog.enqueue(room, update);
-      this.fanout.publishUpdate(room, update);
     },
     onAwareness: (room, update, origin) => {
       if (origin !== FROM_PEER) this.fanout.publishAwareness(room, update);
+    },
+    onStoredGap: (room, gap) => {
+      this.log.error({ boardId: room.boardId, ...gap }, "stored updates of the board could not be integrated: an update they depend on is missing from the store");
+      this.events.storedGap?.(room.boardId);
     },
   };
 
@@ -50,10 +62,14 @@ export class RoomManager {
     private readonly options: RoomManagerOptions,
     private readonly log: LogSink,
     bus: Bus = new MemoryBusHub().node(),
+    private readonly events: CollabEvents = {},
   ) {
-    this.updateLog = new UpdateLog(store, options.persistence, log);
+    this.updateLog = new UpdateLog(store, options.persistence, log, {
+      stored: (room, throughSeq) => this.fanout.publishStored(room, throughSeq),
+      storedForPeers: (count) => events.peerUpdatesStored?.(count),
+    });
     this.serverOwned = new Set(options.room.serverOwnedRoots ?? []);
-    this.fanout = new Fanout(bus, (boardId) => this.rooms.get(boardId), log);
+    this.fanout = new Fanout(bus, (boardId) => this.rooms.get(boardId), log, this.updateLog);
     bus.onResync(() => void this.resync());
   }
 
@@ -233,6 +249,7 @@ export class RoomManager {
     }
     if (room.holders > 0 || room.idleTimer || this.updateLog.hasPending(room)) return;
     this.rooms.delete(room.boardId);
+    this.updateLog.forget(room);
     room.destroy();
     await this.fanout.leave(room.boardId);
     this.log.debug?.({ boardId: room.boardId }, "room unloaded");

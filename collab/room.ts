@@ -20,11 +20,28 @@ export interface RoomHooks {
   onUpdate(room: Room, update: Uint8Array, origin: unknown): void;
   /** `update` is the encoded awareness update for the changed clients. */
   onAwareness(room: Room, update: Uint8Array, origin: unknown): void;
+  /** Stored state left structs or deletions waiting for updates the store lacks (see `gaps`). */
+  onStoredGap(room: Room, gap: StoredGap): void;
+}
+
+/** What a load could not integrate: per client, the first clock that is missing. */
+export interface StoredGap {
+  missing: Record<string, number>;
+  pendingDeletes: boolean;
 }
 
 /** Names of the document's top-level types (see DESIGN.md, "The shared document"). */
 export const DOC_RECORDS = "records";
 export const DOC_RUNS = "runs";
+
+/** A peer's update kept until that peer says it is stored; `seq` 0 is never confirmed. */
+export interface HeldUpdate {
+  from: string;
+  seq: number;
+  update: Uint8Array;
+  /** performance.now() when it arrived. */
+  at: number;
+}
 
 interface AwarenessChange {
   added: number[];
@@ -57,6 +74,10 @@ export class Room {
 
   // Persistence bookkeeping, owned by UpdateLog.
   pending: Uint8Array[] = [];
+  /** Updates from peers not yet confirmed stored by the process that accepted them (see UpdateLog.hold). */
+  held: HeldUpdate[] = [];
+  /** Sequence number of the last update this process published for the board (see Fanout.publishUpdate). */
+  publishedSeq = 0;
   lastPersistedId = 0n;
   /** The stored snapshot this doc is known to contain (see DocStore.compact). */
   snapshotThroughId = 0n;
@@ -65,7 +86,7 @@ export class Room {
 
   constructor(
     readonly boardId: string,
-    hooks: RoomHooks,
+    private readonly hooks: RoomHooks,
     private readonly serverOwned: ReadonlySet<string> = new Set(),
   ) {
     this.awareness.setLocalState(null);
@@ -110,6 +131,7 @@ export class Room {
     if (snapshot) Y.applyUpdate(this.ydoc, snapshot, FROM_STORE);
     if (updates.length === 1) Y.applyUpdate(this.ydoc, updates[0], FROM_STORE);
     else if (updates.length > 1) Y.applyUpdate(this.ydoc, Y.mergeUpdates(updates), FROM_STORE);
+    this.reportGaps();
   }
 
   private hydrate(): void {
@@ -117,6 +139,20 @@ export class Room {
     this.unapplied = null;
     Y.applyUpdate(this.ydoc, stored.snapshot, FROM_STORE);
     this.fullState = stored.snapshot;
+    this.reportGaps();
+  }
+
+  /**
+   * Yjs keeps what it cannot integrate yet as pending, invisible to everyone,
+   * and says nothing: stored rows that depend on an update that was never
+   * stored. It integrates if the missing update arrives (a client that still
+   * holds it reconnects); until then the loss must at least be seen.
+   */
+  private reportGaps(): void {
+    const { pendingStructs, pendingDs } = this.ydoc.store;
+    if (!pendingStructs && !pendingDs) return;
+    const missing = pendingStructs ? Object.fromEntries([...pendingStructs.missing].map(([client, clock]) => [String(client), clock])) : {};
+    this.hooks.onStoredGap(this, { missing, pendingDeletes: pendingDs !== null });
   }
 
   /** Applies an update from another process (or the store, after messages were lost); only what is new reaches the sockets. */

@@ -1,4 +1,4 @@
-import { MemoryBusHub, RoomManager, createRedisBus, type Bus, type DocStore } from "../collab/index.js";
+import { MemoryBusHub, RoomManager, createRedisBus, type Bus, type CollabEvents, type DocStore } from "../collab/index.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 
@@ -8,12 +8,12 @@ import type { Logger } from "./logger.js";
  * embedded mode. Web processes and `npm run worker` both use it, so a job's
  * writes reach every collaborator wherever the job runs.
  */
-export async function openCollab(config: Config, store: DocStore, logger: Logger): Promise<{ bus: Bus; rooms: RoomManager; close(): Promise<void> }> {
+export async function openCollab(config: Config, store: DocStore, logger: Logger, events: CollabEvents = {}): Promise<{ bus: Bus; rooms: RoomManager; close(): Promise<void> }> {
   const { distributed } = config;
   const bus = distributed
     ? await createRedisBus({ url: distributed.redisUrl, prefix: `${distributed.prefix}:bus:`, log: logger.child({ layer: "bus" }) })
     : new MemoryBusHub().node();
-  const rooms = new RoomManager(store, config.rooms, logger.child({ layer: "collab" }), bus);
+  const rooms = new RoomManager(store, config.rooms, logger.child({ layer: "collab" }), bus, events);
   await rooms.start();
   return {
     bus,

@@ -20,6 +20,7 @@ import { createMetrics } from "./observability/metrics.js";
 import { Readiness } from "./observability/readiness.js";
 import { noReporter, type ErrorReporter } from "./observability/error-reporter.js";
 import { observedDocStore } from "./observability/persistence-metrics.js";
+import { collabMetrics } from "./observability/collab-metrics.js";
 import { observedProvider } from "./observability/provider-calls.js";
 import { jobReporting } from "./observability/job-reporting.js";
 import { wsCounters } from "./observability/ws-metrics.js";
@@ -41,7 +42,7 @@ export async function startServer(config: Config, logger: Logger, server: Server
   const readiness = new Readiness();
   const database = await openStores({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   readiness.add("database", () => database.ping());
-  const collab = await openCollab(config, observedDocStore(database.docStore, metrics), logger);
+  const collab = await openCollab(config, observedDocStore(database.docStore, metrics), logger, collabMetrics(metrics));
   const { bus, rooms } = collab;
   const links = new LinkCache({ max: 10_000, ttlMs: 60_000 });
   const revocations = await linkRevocations(

@@ -9,6 +9,7 @@ import { createJobSystem } from "./job-system.js";
 import { createLogger } from "./logger.js";
 import { createErrorReporter } from "./observability/error-reporter.js";
 import { workerOps } from "./worker-ops.js";
+import { collabMetrics } from "./observability/collab-metrics.js";
 
 let config;
 try {
@@ -31,7 +32,7 @@ const startedAt = performance.now();
 const database = await openStores({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
 ops.readiness.add("database", () => database.ping());
 // Its job writes go to its copy of each board and from there, over the bus, to every process with collaborators.
-const collab = await openCollab(config, database.docStore, logger);
+const collab = await openCollab(config, database.docStore, logger, collabMetrics(ops.metrics));
 const { rooms, bus } = collab;
 const jobs = await createJobSystem(config, { database, rooms, bus, assets: createAssetStore(database.assets), logger, hooks: ops.hooks });
 if (jobs.pingRedis) ops.readiness.add("redis", jobs.pingRedis);

@@ -71,6 +71,16 @@ export function createMetrics() {
     persistRows: new Counter({ name: "genboard_persist_rows_total", help: "Update-log rows written (one per board per batch)", registers }),
     persistBytes: new Counter({ name: "genboard_persist_bytes_total", help: "Update-log bytes written", registers }),
     persistFailures: new Counter({ name: "genboard_persist_failures_total", help: "Update-log batches that failed (they are retried)", registers }),
+    persistPeerUpdates: new Counter({
+      name: "genboard_persist_peer_updates_total",
+      help: "Updates relayed by another process that this process stored, because that process had not confirmed storing them (distributed mode)",
+      registers,
+    }),
+    storedGaps: new Counter({
+      name: "genboard_doc_stored_gaps_total",
+      help: "Board loads whose stored updates could not all be integrated: an update they depend on is missing from the store",
+      registers,
+    }),
     jobsSubmitted: new Counter({ name: "genboard_jobs_submitted_total", help: "Jobs queued, by provider", labelNames: ["provider"] as const, registers }),
     jobsEnded: new Counter({
       name: "genboard_jobs_total",
