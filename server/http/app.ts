@@ -9,6 +9,7 @@ import { apiRoutes } from "./api-routes.js";
 import { assetRoutes } from "./asset-routes.js";
 import { httpCompression } from "./compress.js";
 import { requestContext } from "./request-context.js";
+import { refuseMalformedUrls } from "./safe-url.js";
 import type { GenboardLoadContext } from "./load-context.js";
 import { findCanvasChunks } from "./canvas-preload.js";
 import type { ReplicateProvider } from "../providers/replicate/index.js";
@@ -47,6 +48,8 @@ export function createHttpApp(deps: AppDeps) {
   app.set("trust proxy", "loopback");
   app.use(requestContext(deps.logger));
   app.use(httpMetrics(deps.metrics));
+  // Before anything decodes the URL: routes and Remix only ever see paths and queries that decode.
+  app.use(refuseMalformedUrls);
   app.use(httpCompression());
 
   app.get("/healthz", (_req, res) => {
