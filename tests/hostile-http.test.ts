@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { deflateSync } from "node:zlib";
 import { after, before, describe, test } from "node:test";
-import { createBoard, tokenOf, type CreatedBoard } from "./helpers/clients.js";
+import { connect, createBoard, eventually, tokenOf, whenSynced, type Client, type CreatedBoard } from "./helpers/clients.js";
 import { rawRequest, rawUpgrade } from "./helpers/raw-http.js";
 import { spawnServer, type ServerProcess } from "./helpers/server-process.js";
 import { freshStorage, type TestStorage } from "./helpers/storage.js";
@@ -10,6 +11,7 @@ let storage: TestStorage;
 let server: ServerProcess;
 let board: CreatedBoard;
 let edit: string;
+const clients: Client[] = [];
 
 before(async () => {
   storage = await freshStorage();
@@ -18,6 +20,7 @@ before(async () => {
   edit = tokenOf(board.links.edit);
 });
 after(async () => {
+  for (const c of clients) c.destroy();
   await server?.stop();
   await storage?.cleanup();
 });
@@ -79,6 +82,63 @@ describe("malformed percent-encodings and control characters in URLs", () => {
       assert.equal(res.status, 400, `${path}: ${res.text}`);
       assert.match(res.text, /malformed/i);
     }
+    await alive();
+  });
+});
+
+describe("text that Postgres cannot store is refused at the API edge", () => {
+  const post = (path: string, body: string, headers: Record<string, string> = json()) => rawRequest(server.http, { method: "POST", path, body, headers });
+  const NUL = JSON.stringify("a\u0000b");
+  const LONE = '"a\\ud800b"';
+
+  test("a NUL or a lone surrogate in a board title is a 400", async () => {
+    for (const title of [NUL, LONE]) {
+      const res = await post("/api/boards", `{"title":${title}}`, { "content-type": "application/json" });
+      assert.equal(res.status, 400, res.text);
+      assert.equal((res.json as { error: { code: string } }).error.code, "bad_request");
+      assert.match((res.json as { error: { message: string } }).error.message, /^title: /);
+    }
+    await alive();
+  });
+
+  test("a NUL or a lone surrogate in a node's prompt, model or params is a 400 when the node is created", async () => {
+    for (const bad of [NUL, LONE]) {
+      for (const body of [`{"kind":"text","prompt":${bad}}`, `{"kind":"text","model":${bad}}`, `{"kind":"text","params":{"k":${bad}}}`, `{"kind":"text","params":{${bad}:1}}`]) {
+        const res = await post(`/api/boards/${board.id}/nodes`, body);
+        assert.equal(res.status, 400, `${body}: ${res.text}`);
+        assert.equal((res.json as { error: { code: string } }).error.code, "bad_request");
+      }
+    }
+  });
+
+  test("a node a collaborator wrote with a NUL in its prompt cannot be run: 400, not 500", async () => {
+    const created = await post(`/api/boards/${board.id}/nodes`, JSON.stringify({ kind: "text", prompt: "fine" }));
+    assert.equal(created.status, 201, created.text);
+    const { nodeId } = created.json as { nodeId: string };
+    const writer = connect(server, board.id, edit);
+    clients.push(writer);
+    await whenSynced(writer);
+    await eventually(() => writer.records.has(nodeId), "the node reaches the collaborator");
+    const record = writer.records.get(nodeId) as { props: Record<string, unknown> };
+    const changed = { ...record, props: { ...record.props, prompt: "tab\u0000nul" } };
+    writer.records.set(nodeId, changed);
+
+    await eventually(async () => {
+      const res = await post(`/api/boards/${board.id}/runs`, JSON.stringify({ nodeId, force: true }));
+      assert.ok(res.status < 500, `POST /runs answered ${res.status}: ${res.text}`);
+      return res.status === 400 && /prompt/.test(res.text);
+    }, "the run is refused with 400 once the edit has arrived");
+    await alive();
+  });
+
+  test("Content-Encoding: deflate with a body that is not deflate data is a 400", async () => {
+    for (const body of [Buffer.from("this is not deflate"), deflateSync(Buffer.from('{"title":')).subarray(0, 6)]) {
+      const res = await rawRequest(server.http, { method: "POST", path: "/api/boards", body, headers: { "content-type": "application/json", "content-encoding": "deflate" } });
+      assert.equal(res.status, 400, res.text);
+      assert.match((res.json as { error: { code: string } }).error.code, /^bad_(request|json)$/);
+    }
+    const br = await rawRequest(server.http, { method: "POST", path: "/api/boards", body: "x", headers: { "content-type": "application/json", "content-encoding": "compress" } });
+    assert.equal(br.status, 415, br.text);
     await alive();
   });
 });

@@ -5,9 +5,10 @@ import { LINK_KINDS } from "../boards.js";
 import { credentialCookie, ownerCookieName, readCookie } from "../auth/cookies.js";
 import { AppError } from "./errors.js";
 import { handle, jsonErrorHandler } from "./json-errors.js";
+import { isStorableText, UNSTORABLE_TEXT } from "../storable-text.js";
 
 const CreateBoardBody = z
-  .object({ title: z.string().trim().min(1, "title must not be empty").max(200, "title is at most 200 characters").optional() })
+  .object({ title: z.string().trim().min(1, "title must not be empty").max(200, "title is at most 200 characters").refine(isStorableText, `title ${UNSTORABLE_TEXT}`).optional() })
   .strict();
 const LinkKindParam = z.enum(LINK_KINDS, { message: `link kind must be one of ${LINK_KINDS.join(", ")}` });
 

@@ -10,14 +10,17 @@ import { AppError } from "./errors.js";
 import { handle } from "./json-errors.js";
 import { createHash, randomBytes } from "node:crypto";
 import type { SlidingWindowLimiter } from "../limits/sliding-window.js";
+import { isStorableText, UNSTORABLE_TEXT } from "../storable-text.js";
 
-const Param = z.union([z.number().finite(), z.string().max(200)]);
+// Every string of a node goes into the job row (jsonb) when it runs: refused here, it never reaches Postgres.
+const StorableString = (max: number) => z.string().max(max).refine(isStorableText, UNSTORABLE_TEXT);
+const Param = z.union([z.number().finite(), StorableString(200)]);
 const CreateNodeBody = z
   .object({
     kind: z.enum(NODE_KINDS),
-    prompt: z.string().max(20_000).optional(),
-    model: z.string().max(200).optional(),
-    params: z.record(z.string().max(64), Param).optional(),
+    prompt: StorableString(20_000).optional(),
+    model: StorableString(200).optional(),
+    params: z.record(StorableString(64), Param).optional(),
     seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
     x: z.number().finite().optional(),
     y: z.number().finite().optional(),
