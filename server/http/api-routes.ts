@@ -4,6 +4,7 @@ import type { BoardService } from "../boards.js";
 import { LINK_KINDS } from "../boards.js";
 import { credentialCookie, ownerCookieName, readCookie } from "../auth/cookies.js";
 import { AppError } from "./errors.js";
+import { bearerToken } from "./board-auth.js";
 import { handle, jsonErrorHandler } from "./json-errors.js";
 import { isStorableText, UNSTORABLE_TEXT } from "../storable-text.js";
 
@@ -72,9 +73,7 @@ export function apiRoutes({ boards, maxBodyBytes, secureCookies, apiExtensions }
 
 /** The owner credential: the HttpOnly cookie set at creation, or `Authorization: Bearer <ownerToken>` for scripts. */
 function ownerCredential(req: Request): string | undefined {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(req.get("authorization") ?? "")?.[1];
-  if (bearer) return bearer;
-  return readCookie(req.get("cookie"), ownerCookieName(req.params.id));
+  return bearerToken(req) ?? readCookie(req.get("cookie"), ownerCookieName(req.params.id));
 }
 
 function parseBody<T>(schema: z.ZodType<T>, value: unknown): T {

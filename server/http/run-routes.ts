@@ -1,7 +1,7 @@
 import express, { type Request, type Response } from "express";
 import { getIndexAbove, type IndexKey } from "@tldraw/utils";
 import { z } from "zod";
-import type { RoomManager } from "../../collab/index.js";
+import type { Access, RoomManager } from "../../collab/index.js";
 import type { BoardService } from "../boards.js";
 import type { JobRunner } from "../jobs/runner.js";
 import { createNodeRecord, NODE_KINDS } from "../nodes/node-record.js";
@@ -88,11 +88,14 @@ export function runRoutes({ boards, rooms, runner, limiters }: RunRouteDeps) {
   router.post(
     "/boards/:id/runs",
     handle(async (req, res) => {
-      await requireEditor(boards, req, req.params.id, "starting a run");
+      const access = await requireEditor(boards, req, req.params.id, "starting a run");
       const body = parse(StartRunBody, req.body ?? {});
-      await consume(res, perBoard, req.params.id, "this board");
-      await consume(res, perClient, clientKey(req), "you");
-      const { jobId } = await runner.submit(req.params.id, body.nodeId, { force: body.force, after: body.after, requestId: req.id });
+      // Counted only once the runner has found the node runnable: a refused request uses up no one's budget.
+      const admit = async () => {
+        await consume(res, perBoard, req.params.id, "this board");
+        await consume(res, perClient, clientKey(req, access), "you");
+      };
+      const { jobId } = await runner.submit(req.params.id, body.nodeId, { force: body.force, after: body.after, requestId: req.id, admit });
       res.status(202).json({ jobId });
     }),
   );
@@ -131,8 +134,17 @@ function publicJob(job: Awaited<ReturnType<JobRunner["get"]>>) {
   return rest;
 }
 
-/** Hashed: the key is kept (in Redis, in distributed mode) and must not be a usable token. */
-const clientKey = (req: Request) => createHash("sha256").update(req.get("authorization") ?? req.ip ?? "unknown").digest("base64url");
+/**
+ * Who started the run: the credential the request was authorized with (its
+ * link, or the board's owner), not the header's spelling, which a client can
+ * vary at will (`bearer`, `BEARER`, extra spaces) to get a fresh budget each
+ * time; the address only when there is no credential. Hashed, since the key is
+ * kept (in Redis, in distributed mode).
+ */
+const clientKey = (req: Request, access: Access | undefined) =>
+  createHash("sha256")
+    .update(access?.linkId ? `link:${access.linkId}` : `ip:${req.ip ?? "unknown"}`)
+    .digest("base64url");
 
 async function consume(res: Response, limiter: SlidingWindowLimiter, key: string, who: string) {
   const decision = await limiter.hit(key);

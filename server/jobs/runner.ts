@@ -49,6 +49,12 @@ export interface SubmitOptions {
   requestId?: string;
   /** Wait until this edit is on the server's copy of the board before reading the node: Run is pressed right after typing. */
   after?: EditPosition;
+  /**
+   * Called once the node is found runnable, before anything is written: the
+   * caller's rate limit goes here, so a refused request (a prompt node, an
+   * unknown model, bad params) uses up no budget. A rejection stops the submit.
+   */
+  admit?: () => Promise<void>;
 }
 
 /**
@@ -81,6 +87,7 @@ export function createJobRunner(options: RunnerOptions) {
       const info = await catalog.modelInfo(provider, node.model);
       if (info.kind !== node.kind) throw new AppError("bad_request", `${node.model} makes ${info.kind}, not ${node.kind}.`);
       const params = catalog.paramsFor(info, node.params);
+      await opts.admit?.();
       planning.add(nodeId);
 
       // Upstream nodes without a result run first; their jobs are queued ahead of this one.
