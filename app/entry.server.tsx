@@ -15,6 +15,8 @@ const ABORT_DELAY = 5_000;
 
 export const handleError: HandleErrorFunction = (error, { request, context }) => {
   if (request.signal.aborted) return; // the client went away: nothing failed
+  // A URL no route matches (404) or a method a route does not take (405) is the client's; the access log line records it.
+  if (isRouteErrorResponse(error) && error.status < 500) return;
   const err = isRouteErrorResponse(error) && (error as { error?: unknown }).error ? (error as { error?: unknown }).error : error;
   context.log.error({ err, method: request.method, url: new URL(request.url).pathname }, "page request failed");
 };

@@ -1,5 +1,6 @@
 import pino from "pino";
 import type { ErrorReporter } from "./observability/error-reporter.js";
+import { safeDecode, splitTarget } from "./http/safe-url.js";
 
 export type Logger = pino.Logger;
 
@@ -15,6 +16,8 @@ export function createLogger(level: string, reporter?: ErrorReporter): Logger {
     level,
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // Every `url` field of every line (access log, request errors, page errors) goes through this.
+    serializers: { url: redactUrl },
     ...(reporter?.enabled && {
       hooks: {
         logMethod(args, method, levelValue) {
@@ -28,6 +31,28 @@ export function createLogger(level: string, reporter?: ErrorReporter): Logger {
 
 const ERROR = 50;
 
+/** The pages whose second path segment is a share token (`/s/<token>`, `/embed/<token>`); routes match them in any case. */
+const TOKEN_PAGES = new Set(["s", "embed"]);
+
+/**
+ * A request URL as it may be logged: share tokens are capabilities (whoever
+ * reads the log could open the board with them), so they are replaced and the
+ * rest of the URL is kept. Segments and query names are compared decoded, since
+ * `/%73/<token>` and `?%74oken=` reach the same routes.
+ */
+export function redactUrl(url: unknown): unknown {
+  if (typeof url !== "string") return url;
+  const { path, query } = splitTarget(url);
+  const segments = path.split("/");
+  if (segments.length > 2 && TOKEN_PAGES.has(safeDecode(segments[1])?.toLowerCase() ?? "")) segments[2] = "[redacted]";
+  const pairs = query.split("&").map((pair) => {
+    const eq = pair.indexOf("=");
+    const name = eq === -1 ? pair : pair.slice(0, eq);
+    return safeDecode(name.replaceAll("+", " "))?.toLowerCase() === "token" ? `${name}=[redacted]` : pair;
+  });
+  return segments.join("/") + (url.includes("?") ? `?${pairs.join("&")}` : "");
+}
+
 function report(reporter: ErrorReporter, logger: Logger, fields: Record<string, unknown>, msg: unknown) {
   const all = { ...logger.bindings(), ...fields };
   const text = (key: string) => (typeof all[key] === "string" ? (all[key] as string) : undefined);
@@ -37,7 +62,8 @@ function report(reporter: ErrorReporter, logger: Logger, fields: Record<string, 
     jobId: text("jobId"),
     boardId: text("boardId"),
     provider: text("provider"),
-    extra: { ...extra, msg: typeof msg === "string" ? msg : undefined },
+    // The hook sees the fields before pino's serializers do.
+    extra: { ...extra, ...("url" in extra && { url: redactUrl(extra.url) }), msg: typeof msg === "string" ? msg : undefined },
   });
 }
 

@@ -4,10 +4,12 @@ import type { BoardService } from "../boards.js";
 import { LINK_KINDS } from "../boards.js";
 import { credentialCookie, ownerCookieName, readCookie } from "../auth/cookies.js";
 import { AppError } from "./errors.js";
+import { bearerToken } from "./board-auth.js";
 import { handle, jsonErrorHandler } from "./json-errors.js";
+import { isStorableText, UNSTORABLE_TEXT } from "../storable-text.js";
 
 const CreateBoardBody = z
-  .object({ title: z.string().trim().min(1, "title must not be empty").max(200, "title is at most 200 characters").optional() })
+  .object({ title: z.string().trim().min(1, "title must not be empty").max(200, "title is at most 200 characters").refine(isStorableText, `title ${UNSTORABLE_TEXT}`).optional() })
   .strict();
 const LinkKindParam = z.enum(LINK_KINDS, { message: `link kind must be one of ${LINK_KINDS.join(", ")}` });
 
@@ -71,9 +73,7 @@ export function apiRoutes({ boards, maxBodyBytes, secureCookies, apiExtensions }
 
 /** The owner credential: the HttpOnly cookie set at creation, or `Authorization: Bearer <ownerToken>` for scripts. */
 function ownerCredential(req: Request): string | undefined {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(req.get("authorization") ?? "")?.[1];
-  if (bearer) return bearer;
-  return readCookie(req.get("cookie"), ownerCookieName(req.params.id));
+  return bearerToken(req) ?? readCookie(req.get("cookie"), ownerCookieName(req.params.id));
 }
 
 function parseBody<T>(schema: z.ZodType<T>, value: unknown): T {

@@ -9,6 +9,7 @@ import { apiRoutes } from "./api-routes.js";
 import { assetRoutes } from "./asset-routes.js";
 import { httpCompression } from "./compress.js";
 import { requestContext } from "./request-context.js";
+import { refuseMalformedUrls } from "./safe-url.js";
 import type { GenboardLoadContext } from "./load-context.js";
 import { findCanvasChunks } from "./canvas-preload.js";
 import type { ReplicateProvider } from "../providers/replicate/index.js";
@@ -46,7 +47,10 @@ export function createHttpApp(deps: AppDeps) {
   app.disable("x-powered-by");
   app.set("trust proxy", "loopback");
   app.use(requestContext(deps.logger));
+  app.use(noSniff);
   app.use(httpMetrics(deps.metrics));
+  // Before anything decodes the URL: routes and Remix only ever see paths and queries that decode.
+  app.use(refuseMalformedUrls);
   app.use(httpCompression());
 
   app.get("/healthz", (_req, res) => {
@@ -87,6 +91,15 @@ function noCacheServiceWorker(res: express.Response, path: string) {
 }
 
 /**
+ * On every response, errors included: a browser must never guess a type other
+ * than the one we send (a JSON error echoing a path could be sniffed as HTML).
+ */
+function noSniff(_req: express.Request, res: express.Response, next: express.NextFunction) {
+  res.setHeader("X-Content-Type-Options", "nosniff");
+  next();
+}
+
+/**
  * Pages may not be framed by other sites (clickjacking) except embeds, whose
  * route sets the configured `frame-ancestors`; share tokens in page URLs must
  * not leak through the Referer header.
@@ -94,6 +107,5 @@ function noCacheServiceWorker(res: express.Response, path: string) {
 function pageSecurityHeaders(req: express.Request, res: express.Response, next: express.NextFunction) {
   if (!req.path.startsWith("/embed/")) res.setHeader("Content-Security-Policy", "frame-ancestors 'self'");
   res.setHeader("Referrer-Policy", "same-origin");
-  res.setHeader("X-Content-Type-Options", "nosniff");
   next();
 }

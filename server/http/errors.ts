@@ -17,6 +17,12 @@ export const ErrorStatus = {
 
 export type ErrorCode = keyof typeof ErrorStatus;
 
+/** The code for an HTTP status another library chose (body-parser, Express): the first code with that status, else `bad_request` for a 4xx. */
+export function errorCodeForStatus(status: number): ErrorCode {
+  const code = (Object.keys(ErrorStatus) as ErrorCode[]).find((c) => ErrorStatus[c] === status);
+  return code ?? (status >= 400 && status < 500 ? "bad_request" : "internal");
+}
+
 export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,

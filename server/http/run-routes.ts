@@ -1,7 +1,7 @@
 import express, { type Request, type Response } from "express";
 import { getIndexAbove, type IndexKey } from "@tldraw/utils";
 import { z } from "zod";
-import type { RoomManager } from "../../collab/index.js";
+import type { Access, RoomManager } from "../../collab/index.js";
 import type { BoardService } from "../boards.js";
 import type { JobRunner } from "../jobs/runner.js";
 import { createNodeRecord, NODE_KINDS } from "../nodes/node-record.js";
@@ -10,14 +10,17 @@ import { AppError } from "./errors.js";
 import { handle } from "./json-errors.js";
 import { createHash, randomBytes } from "node:crypto";
 import type { SlidingWindowLimiter } from "../limits/sliding-window.js";
+import { isStorableText, UNSTORABLE_TEXT } from "../storable-text.js";
 
-const Param = z.union([z.number().finite(), z.string().max(200)]);
+// Every string of a node goes into the job row (jsonb) when it runs: refused here, it never reaches Postgres.
+const StorableString = (max: number) => z.string().max(max).refine(isStorableText, UNSTORABLE_TEXT);
+const Param = z.union([z.number().finite(), StorableString(200)]);
 const CreateNodeBody = z
   .object({
     kind: z.enum(NODE_KINDS),
-    prompt: z.string().max(20_000).optional(),
-    model: z.string().max(200).optional(),
-    params: z.record(z.string().max(64), Param).optional(),
+    prompt: StorableString(20_000).optional(),
+    model: StorableString(200).optional(),
+    params: z.record(StorableString(64), Param).optional(),
     seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
     x: z.number().finite().optional(),
     y: z.number().finite().optional(),
@@ -85,11 +88,14 @@ export function runRoutes({ boards, rooms, runner, limiters }: RunRouteDeps) {
   router.post(
     "/boards/:id/runs",
     handle(async (req, res) => {
-      await requireEditor(boards, req, req.params.id, "starting a run");
+      const access = await requireEditor(boards, req, req.params.id, "starting a run");
       const body = parse(StartRunBody, req.body ?? {});
-      await consume(res, perBoard, req.params.id, "this board");
-      await consume(res, perClient, clientKey(req), "you");
-      const { jobId } = await runner.submit(req.params.id, body.nodeId, { force: body.force, after: body.after, requestId: req.id });
+      // Counted only once the runner has found the node runnable: a refused request uses up no one's budget.
+      const admit = async () => {
+        await consume(res, perBoard, req.params.id, "this board");
+        await consume(res, perClient, clientKey(req, access), "you");
+      };
+      const { jobId } = await runner.submit(req.params.id, body.nodeId, { force: body.force, after: body.after, requestId: req.id, admit });
       res.status(202).json({ jobId });
     }),
   );
@@ -128,8 +134,17 @@ function publicJob(job: Awaited<ReturnType<JobRunner["get"]>>) {
   return rest;
 }
 
-/** Hashed: the key is kept (in Redis, in distributed mode) and must not be a usable token. */
-const clientKey = (req: Request) => createHash("sha256").update(req.get("authorization") ?? req.ip ?? "unknown").digest("base64url");
+/**
+ * Who started the run: the credential the request was authorized with (its
+ * link, or the board's owner), not the header's spelling, which a client can
+ * vary at will (`bearer`, `BEARER`, extra spaces) to get a fresh budget each
+ * time; the address only when there is no credential. Hashed, since the key is
+ * kept (in Redis, in distributed mode).
+ */
+const clientKey = (req: Request, access: Access | undefined) =>
+  createHash("sha256")
+    .update(access?.linkId ? `link:${access.linkId}` : `ip:${req.ip ?? "unknown"}`)
+    .digest("base64url");
 
 async function consume(res: Response, limiter: SlidingWindowLimiter, key: string, who: string) {
   const decision = await limiter.hit(key);

@@ -15,6 +15,7 @@ import type { DeliveredJob, JobEndStatus, JobQueue, WorkOutcome } from "./queue.
 import { runWriter } from "./run-writer.js";
 import { createJobEnds } from "./job-ends.js";
 import { createModelCatalog } from "./model-catalog.js";
+import { isStorableText, UNSTORABLE_TEXT } from "../storable-text.js";
 import { untilEditsInDoc, untilRecordInDoc, untilResultInDoc, type EditPosition } from "./doc-waits.js";
 
 export interface RunnerOptions {
@@ -48,6 +49,12 @@ export interface SubmitOptions {
   requestId?: string;
   /** Wait until this edit is on the server's copy of the board before reading the node: Run is pressed right after typing. */
   after?: EditPosition;
+  /**
+   * Called once the node is found runnable, before anything is written: the
+   * caller's rate limit goes here, so a refused request (a prompt node, an
+   * unknown model, bad params) uses up no budget. A rejection stops the submit.
+   */
+  admit?: () => Promise<void>;
 }
 
 /**
@@ -73,11 +80,14 @@ export function createJobRunner(options: RunnerOptions) {
       if (!records.has(nodeId) && queue.kind === "shared") await untilRecordInDoc(room.doc, nodeId, NOT_CANCELED, NODE_WAIT_MS).catch(() => {});
       const node = readNode(records.get(nodeId));
       if (!node) throw new AppError("not_found", `No generation node "${nodeId}" on this board.`);
+      const unstorable = unstorableField(node);
+      if (unstorable) throw new AppError("bad_request", `The node's ${unstorable} ${UNSTORABLE_TEXT}; edit it and run again.`);
       if (node.kind === "prompt") throw new AppError("bad_request", "Prompt nodes hold text; run the node they feed.");
       const provider = catalog.providerOf(node.model);
       const info = await catalog.modelInfo(provider, node.model);
       if (info.kind !== node.kind) throw new AppError("bad_request", `${node.model} makes ${info.kind}, not ${node.kind}.`);
       const params = catalog.paramsFor(info, node.params);
+      await opts.admit?.();
       planning.add(nodeId);
 
       // Upstream nodes without a result run first; their jobs are queued ahead of this one.
@@ -343,4 +353,18 @@ function hashInputs(node: GenNode, upstream: unknown[]): string {
 function backoff(attempt: number, baseMs: number, retryAfterMs?: number): number {
   const jittered = Math.random() * baseMs * 2 ** attempt;
   return Math.max(retryAfterMs ?? 0, Math.round(jittered));
+}
+
+/**
+ * The first field of a node that could not be stored in its job row. The API
+ * refuses such text when it creates a node, but collaborators edit nodes over
+ * their sockets, and a NUL typed there reaches the document as it is.
+ */
+function unstorableField(node: GenNode): string | null {
+  if (!isStorableText(node.prompt)) return "prompt";
+  if (!isStorableText(node.model)) return "model";
+  for (const [name, value] of Object.entries(node.params)) {
+    if (!isStorableText(name) || (typeof value === "string" && !isStorableText(value))) return "params";
+  }
+  return null;
 }

@@ -7,8 +7,9 @@ import type { Logger } from "../logger.js";
 import { boardCredentialCookie } from "../auth/cookies.js";
 import { WsTransport } from "./ws-transport.js";
 import type { WsCounters } from "../observability/ws-metrics.js";
+import { decodeQuery, safeDecode, splitTarget } from "../http/safe-url.js";
 
-const WS_PATH = /^\/ws\/([^/?#]+)$/;
+const WS_PATH = /^\/ws\/([^/]+)$/;
 /** The Connection behind a ws socket; stored on the socket so listeners can be shared functions, not closures per socket. */
 const CONN = Symbol("connection");
 type Socket = WebSocket & { [CONN]: Connection };
@@ -32,15 +33,14 @@ export function attachWebSockets(server: Server, deps: WsDeps) {
 
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => socket.destroy());
-    const url = new URL(req.url ?? "/", "http://localhost");
-    const match = WS_PATH.exec(url.pathname);
-    if (!match) {
-      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-      return;
+    // An exception here is outside any request handler: it would be uncaught and end the
+    // process. Nothing below should throw, but one odd upgrade must never cost every board.
+    try {
+      routeUpgrade(wss, req, socket, head, deps);
+    } catch (err) {
+      deps.logger.error({ err }, "websocket upgrade failed");
+      socket.destroy();
     }
-    const boardId = decodeURIComponent(match[1]);
-    const token = url.searchParams.get("token") ?? (isSameOrigin(req) ? boardCredentialCookie(req.headers.cookie, boardId) : undefined) ?? null;
-    wss.handleUpgrade(req, socket, head, (ws) => onSocket(ws as Socket, boardId, token, deps));
   });
 
   const heartbeat = setInterval(
@@ -53,6 +53,29 @@ export function attachWebSockets(server: Server, deps: WsDeps) {
   );
   heartbeat.unref();
   return { close: () => clearInterval(heartbeat) };
+}
+
+function routeUpgrade(wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer, deps: WsDeps) {
+  const { path, query } = splitTarget(req.url ?? "/");
+  const match = WS_PATH.exec(path);
+  if (!match) {
+    socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    return;
+  }
+  const boardId = safeDecode(match[1]);
+  const params = decodeQuery(query);
+  if (boardId === null || params === null) {
+    wss.handleUpgrade(req, socket, head, (ws) => refuse(ws, CloseCode.MalformedFrame, "malformed URL", deps));
+    return;
+  }
+  const token = params.find(([name]) => name === "token")?.[1] ?? (isSameOrigin(req) ? boardCredentialCookie(req.headers.cookie, boardId) : undefined) ?? null;
+  wss.handleUpgrade(req, socket, head, (ws) => onSocket(ws as Socket, boardId, token, deps));
+}
+
+/** Closes a socket refused before it became a connection (its URL did not decode). */
+function refuse(ws: WebSocket, code: number, reason: string, { counters }: WsDeps) {
+  ws.on("error", onError);
+  new WsTransport(ws, counters).close(code, reason);
 }
 
 function onSocket(ws: Socket, boardId: string, token: string | null, { rooms, boards, logger, counters }: WsDeps) {
