@@ -27,8 +27,10 @@ export class Connection {
   state: "pending" | "open" | "closed" = "pending";
   room: Room | null = null;
   access: Access | null = null;
-  /** Awareness client ids this socket published, removed when it leaves. */
-  awarenessIds: number[] | null = null;
+  /** Presence (awareness client) ids this socket owns, removed when it leaves (see PresenceOwners). */
+  readonly presenceIds = new Set<number>();
+  /** Ids it has claimed in its life, released ones included. */
+  presenceClaims = 0;
   /** Cleared by the heartbeat, set by a pong. */
   alive = true;
   private queue: Uint8Array[] | null = [];
@@ -98,15 +100,6 @@ export class Connection {
     this.onClose(this);
   }
 
-  trackAwareness(added: number[], removed: number[]): void {
-    const ids = (this.awarenessIds ??= []);
-    for (const id of added) if (!ids.includes(id)) ids.push(id);
-    for (const id of removed) {
-      const i = ids.indexOf(id);
-      if (i >= 0) ids.splice(i, 1);
-    }
-  }
-
   private process(data: Uint8Array): void {
     let frame: ClientFrame;
     try {
@@ -131,7 +124,7 @@ export class Connection {
       case "sync-update":
         return validateUpdate(frame.update);
       case "awareness":
-        validateAwarenessUpdate(frame.update, { maxStateBytes: this.limits.maxAwarenessStateBytes });
+        validateAwarenessUpdate(frame.update, { maxStateBytes: this.limits.maxAwarenessStateBytes, maxClients: this.limits.maxPresenceClients });
         return;
       case "query-awareness":
         return;

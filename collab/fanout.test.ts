@@ -10,7 +10,7 @@ import type { DocStore } from "./doc-store.js";
 
 /** Several RoomManagers on one MemoryBusHub and one store: several processes, minus the network. */
 const options = (flushMs: number): RoomManagerOptions => ({
-  connection: { messagesPerSecond: 1000, messageBurst: 1000, maxQueuedBytes: 1 << 20, maxAwarenessStateBytes: 4096, maxBufferedBytes: 1 << 24 },
+  connection: { messagesPerSecond: 1000, messageBurst: 1000, maxQueuedBytes: 1 << 20, maxAwarenessStateBytes: 4096, maxPresenceClients: 4, maxBufferedBytes: 1 << 24 },
   room: { maxSocketsPerRoom: 100, idleUnloadMs: 60_000, serverOwnedRoots: ["runs"] },
   persistence: { flushMs, compactAfterRows: 1000, compactAfterBytes: 1 << 30 },
 });

@@ -8,7 +8,7 @@ import { MemoryTransport } from "./testing/memory-transport.js";
 import { CloseCode } from "./close-codes.js";
 
 const options = (over: Partial<RoomManagerOptions["persistence"]> & { idleUnloadMs?: number; maxSocketsPerRoom?: number } = {}): RoomManagerOptions => ({
-  connection: { messagesPerSecond: 1000, messageBurst: 1000, maxQueuedBytes: 1 << 20, maxAwarenessStateBytes: 4096, maxBufferedBytes: 1 << 24 },
+  connection: { messagesPerSecond: 1000, messageBurst: 1000, maxQueuedBytes: 1 << 20, maxAwarenessStateBytes: 4096, maxPresenceClients: 4, maxBufferedBytes: 1 << 24 },
   room: { maxSocketsPerRoom: over.maxSocketsPerRoom ?? 100, idleUnloadMs: over.idleUnloadMs ?? 60_000 },
   persistence: { flushMs: over.flushMs ?? 10, compactAfterRows: over.compactAfterRows ?? 1000, compactAfterBytes: over.compactAfterBytes ?? 1 << 30 },
 });

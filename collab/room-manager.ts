@@ -35,6 +35,15 @@ export class RoomManager {
   private readonly loading = new Map<string, Promise<Room>>();
   /** Every socket, open or still authenticating, for the heartbeat and shutdown. */
   readonly connections = new Set<Connection>();
+  /**
+   * Links revoked while this process ran, with the close they get. A socket
+   * whose token was checked just before a revocation is admitted after it
+   * (the check and the board's load take time): `admit` looks here, so the
+   * revocation wins whatever state the socket was in. Link ids never come
+   * back, so forgetting the oldest past the cap only costs that protection
+   * for a link revoked long ago (the database refuses it anyway).
+   */
+  private readonly revokedLinks = new Map<string, { code: number; reason: string }>();
   readonly updateLog: UpdateLog;
   private readonly fanout: Fanout;
   /**
@@ -99,6 +108,11 @@ export class RoomManager {
       return conn.close(CloseCode.LoadFailed, "the board could not be loaded");
     }
     if (conn.state !== "pending") return this.releaseIfIdle(room);
+    const revoked = this.revokedLinks.get(access.linkId);
+    if (revoked) {
+      conn.close(revoked.code, revoked.reason);
+      return this.releaseIfIdle(room);
+    }
     if (room.connections.size >= this.options.room.maxSocketsPerRoom) {
       conn.close(CloseCode.RoomFull, "this board has too many connections");
       return this.releaseIfIdle(room);
@@ -128,8 +142,12 @@ export class RoomManager {
     };
   }
 
-  /** Closes every socket opened with one of these links, e.g. after a revoke. */
+  /** Closes every socket opened with one of these links, e.g. after a revoke, and every one still being admitted with them. */
   closeLinks(linkIds: readonly string[], code: number, reason: string): number {
+    for (const id of linkIds) {
+      this.revokedLinks.set(id, { code, reason });
+      if (this.revokedLinks.size > MAX_REVOKED_LINKS) this.revokedLinks.delete(this.revokedLinks.keys().next().value!);
+    }
     let closed = 0;
     for (const conn of this.connections) {
       if (conn.access && linkIds.includes(conn.access.linkId)) {
@@ -184,7 +202,7 @@ export class RoomManager {
       throw err;
     }
     const fetchedMs = performance.now() - started;
-    const room = new Room(boardId, this.hooks, this.serverOwned);
+    const room = new Room(boardId, this.hooks, { serverOwned: this.serverOwned, maxPresenceClients: this.options.connection.maxPresenceClients });
     room.applyStored(stored);
     room.lastPersistedId = stored.lastUpdateId;
     room.snapshotThroughId = stored.snapshotThroughId;
@@ -256,4 +274,5 @@ export class RoomManager {
   }
 }
 
+const MAX_REVOKED_LINKS = 10_000;
 const round = (ms: number) => Math.round(ms * 10) / 10;

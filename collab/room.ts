@@ -1,9 +1,10 @@
 import * as Y from "yjs";
 import { MalformedFrameError } from "./protocol/errors.js";
-import { writesToRoots } from "./server-owned.js";
+import { refusalOf } from "./update-guard.js";
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from "y-protocols/awareness";
 import { assertNever, type Connection } from "./connection.js";
 import type { StoredDoc } from "./doc-store.js";
+import { PresenceOwners } from "./presence-owners.js";
 import { encodeAwareness, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate, type ClientFrame } from "./protocol/messages.js";
 
 /** Transaction origin of updates read from the store: neither broadcast nor persisted again. */
@@ -84,11 +85,16 @@ export class Room {
   tailRows = 0;
   tailBytes = 0;
 
+  private readonly serverOwned: ReadonlySet<string>;
+  private readonly presence: PresenceOwners;
+
   constructor(
     readonly boardId: string,
     private readonly hooks: RoomHooks,
-    private readonly serverOwned: ReadonlySet<string> = new Set(),
+    { serverOwned = new Set<string>(), maxPresenceClients = 8 }: { serverOwned?: ReadonlySet<string>; maxPresenceClients?: number } = {},
   ) {
+    this.serverOwned = serverOwned;
+    this.presence = new PresenceOwners(this.awareness, maxPresenceClients);
     this.awareness.setLocalState(null);
     this.ydoc.on("update", (update: Uint8Array, origin: unknown) => {
       this.fullState = null;
@@ -97,7 +103,6 @@ export class Room {
       hooks.onUpdate(this, update, origin);
     });
     this.awareness.on("update", ({ added, updated, removed }: AwarenessChange, origin: unknown) => {
-      if (isConnection(origin)) origin.trackAwareness(added, removed);
       const changed = added.concat(updated, removed);
       // Echoed to the sender too: y-websocket clients drop a connection that has
       // received nothing for 30 s, and a lone client's own awareness renewals
@@ -105,7 +110,18 @@ export class Room {
       const update = encodeAwarenessUpdate(this.awareness, changed);
       this.broadcast(encodeAwareness(update));
       hooks.onAwareness(this, update, origin);
+      if (removed.length > 0) this.forgetPresences(removed);
     });
+  }
+
+  /**
+   * y-protocols keeps the clock of every client that ever was present, so a
+   * room's memory would grow with every page load; once a removal has been
+   * sent on, nothing needs it.
+   */
+  private forgetPresences(clientIds: number[]): void {
+    this.presence.released(clientIds);
+    for (const id of clientIds) if (!this.awareness.states.has(id)) this.awareness.meta.delete(id);
   }
 
   get holders(): number {
@@ -191,14 +207,15 @@ export class Room {
       case "sync-step2":
       case "sync-update":
         if (conn.role !== "edit" || isEmptyUpdate(frame.update)) return;
-        if (writesToRoots(this.doc, frame.update, this.serverOwned)) {
-          throw new MalformedFrameError(`only the server writes ${[...this.serverOwned].join(", ")}`);
-        }
+        const refusal = refusalOf(this.doc, frame.update, this.serverOwned);
+        if (refusal) throw new MalformedFrameError(refusal);
         Y.applyUpdate(this.doc, frame.update, conn);
         return;
-      case "awareness":
-        applyAwarenessUpdate(this.awareness, frame.update, conn);
+      case "awareness": {
+        const own = this.presence.admit(conn, frame.update);
+        if (own) applyAwarenessUpdate(this.awareness, own, conn);
         return;
+      }
       case "query-awareness": {
         const ids = [...this.awareness.getStates().keys()];
         if (ids.length > 0) conn.send(encodeAwareness(encodeAwarenessUpdate(this.awareness, ids)));
@@ -222,8 +239,8 @@ export class Room {
   /** Drops a socket and the presence it published. */
   remove(conn: Connection): void {
     if (!this.connections.delete(conn)) return;
-    const ids = conn.awarenessIds;
-    if (ids && ids.length > 0) removeAwarenessStates(this.awareness, ids, null);
+    const ids = this.presence.leave(conn);
+    if (ids.length > 0) removeAwarenessStates(this.awareness, ids, null);
   }
 
   broadcast(message: Uint8Array, except?: unknown): void {
@@ -242,7 +259,3 @@ export class Room {
 const isEmptyStateVector = (sv: Uint8Array) => sv.length === 1 && sv[0] === 0;
 /** No structs, no deletions: what a new client answers our step 1 with. */
 export const isEmptyUpdate = (update: Uint8Array) => update.length === 2 && update[0] === 0 && update[1] === 0;
-
-function isConnection(value: unknown): value is Connection {
-  return typeof value === "object" && value !== null && "trackAwareness" in value;
-}

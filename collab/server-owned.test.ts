@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as Y from "yjs";
-import { writesToRoots } from "./server-owned.js";
+import { writesToRoots as writesTo } from "./server-owned.js";
 
 const RUNS = new Set(["runs"]);
+const writesToRoots = (doc: Y.Doc, update: Uint8Array, roots: ReadonlySet<string>) => writesTo(doc, Y.decodeUpdate(update), roots);
 
 /** A server doc with a run in it, and a client that has synced with it. */
 function setup() {

@@ -1,5 +1,7 @@
 import * as Y from "yjs";
 
+export type DecodedUpdate = ReturnType<typeof Y.decodeUpdate>;
+
 /**
  * Whether a client update would write to (insert into or delete from) any of
  * `roots`, the top-level types only the server writes (a board's `runs`).
@@ -7,9 +9,8 @@ import * as Y from "yjs";
  * the document it would land in. A reference the server cannot resolve counts
  * as a write: every honest client only refers to content the server relayed.
  */
-export function writesToRoots(doc: Y.Doc, update: Uint8Array, roots: ReadonlySet<string>): boolean {
+export function writesToRoots(doc: Y.Doc, { structs, ds }: DecodedUpdate, roots: ReadonlySet<string>): boolean {
   if (roots.size === 0) return false;
-  const { structs, ds } = Y.decodeUpdate(update);
   const incoming = new Map<number, Y.Item[]>();
   for (const s of structs) if (s instanceof Y.Item) (incoming.get(s.id.client) ?? incoming.set(s.id.client, []).get(s.id.client)!).push(s);
 

@@ -52,6 +52,7 @@ const EnvSchema = z.object({
   WS_MAX_BUFFERED_BYTES: int(1024).default(32 * 1024 * 1024),
   WS_HEARTBEAT_MS: int(1000).default(30_000),
   AWARENESS_MAX_STATE_BYTES: int(256).default(64 * 1024),
+  AWARENESS_MAX_CLIENTS: int(1, 64).default(8),
   ROOM_MAX_SOCKETS: int(1).default(1000),
   ROOM_IDLE_UNLOAD_MS: int(0).default(30_000),
   PERSIST_FLUSH_MS: int(1, 1000).default(250),
@@ -203,6 +204,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         messageBurst: Math.max(e.WS_MESSAGE_BURST, e.WS_MESSAGES_PER_SECOND),
         maxQueuedBytes: 2 * e.WS_MAX_FRAME_BYTES,
         maxAwarenessStateBytes: e.AWARENESS_MAX_STATE_BYTES,
+        maxPresenceClients: e.AWARENESS_MAX_CLIENTS,
         maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
       },
       // `runs` is written only by the job runner (README: generation nodes and runs).

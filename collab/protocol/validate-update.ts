@@ -31,6 +31,8 @@ export interface ValidateUpdateOptions {
 export interface ValidateAwarenessOptions {
   /** Largest allowed encoded state (UTF-8 bytes of the JSON text). */
   maxStateBytes: number;
+  /** Most entries (client ids) one update may carry: refused before any is read. */
+  maxClients?: number;
 }
 
 const DEFAULT_MAX_ANY_DEPTH = 32;
@@ -78,6 +80,7 @@ export function validateAwarenessUpdate(update: Uint8Array, opts: ValidateAwaren
   const reader = new BoundedReader(update);
   // clientID + clock + string length + at least one byte of JSON.
   const count = reader.readCount(4, "awareness entry");
+  if (opts.maxClients !== undefined && count > opts.maxClients) throw malformed(`awareness update for ${count} clients; at most ${opts.maxClients}`);
   for (let i = 0; i < count; i++) {
     reader.readVarUint();
     reader.readVarUint();
