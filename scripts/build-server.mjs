@@ -1,7 +1,8 @@
 // Bundles the Node server (server/, collab/, db/) into build/server.mjs, the
 // job-worker process (`npm run worker`) into build/worker.mjs, the embedded
-// database's worker thread into build/pglite-worker.mjs, and the local
-// provider's generation workers into build/local-generation-worker.mjs.
+// database's worker thread into build/pglite-worker.mjs, the local
+// provider's generation workers into build/local-generation-worker.mjs, and
+// the asset previews' worker into build/preview-worker.mjs.
 // Packages stay external: node_modules is present wherever the server runs.
 import { build } from "esbuild";
 
@@ -11,6 +12,7 @@ await build({
     worker: "server/worker-main.ts",
     "pglite-worker": "db/pglite-worker.ts",
     "local-generation-worker": "server/providers/local/generation-worker.ts",
+    "preview-worker": "server/assets/preview-worker.ts",
   },
   outdir: "build",
   outExtension: { ".js": ".mjs" },

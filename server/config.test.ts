@@ -105,3 +105,9 @@ test("distributed mode: REDIS_URL needs DATABASE_URL, and says why", () => {
   assert.throws(() => loadConfig({ REDIS_URL: "127.0.0.1:6379", DATABASE_URL: "postgres://db/x" }), /REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/);
   assert.throws(() => loadConfig({ REDIS_URL: "redis://r", DATABASE_URL: "postgres://db/x", REDIS_PREFIX: "a b" }), /REDIS_PREFIX/);
 });
+
+test("previews: 40 megapixels and 10 s by default; both can be set, within bounds", () => {
+  assert.deepEqual(loadConfig({}).previews, { maxPixels: 40_000_000, timeoutMs: 10_000 });
+  assert.deepEqual(loadConfig({ PREVIEW_MAX_PIXELS: "16000000", PREVIEW_TIMEOUT_MS: "2500" }).previews, { maxPixels: 16_000_000, timeoutMs: 2500 });
+  assert.throws(() => loadConfig({ PREVIEW_MAX_PIXELS: "100", PREVIEW_TIMEOUT_MS: "10" }), (err) => err instanceof ConfigError && /PREVIEW_MAX_PIXELS: must be at least 4096/.test(err.message) && /PREVIEW_TIMEOUT_MS: must be at least 50/.test(err.message));
+});

@@ -62,6 +62,10 @@ const EnvSchema = z.object({
   // Capped because an asset is held in memory while it arrives and is read back
   // as base64 text, which Postgres limits to 1 GB.
   ASSET_MAX_BYTES: int(1024, 512 * 1024 * 1024).default(10 * 1024 * 1024),
+  // Decoding holds the scanlines and the RGBA image at once, on the preview worker:
+  // at 40 MP that peaked at ~0.5 GB (~1 GB at 16 bits per channel).
+  PREVIEW_MAX_PIXELS: int(64 * 64, 1_000_000_000).default(40_000_000),
+  PREVIEW_TIMEOUT_MS: int(50, 600_000).default(10_000),
   TLDRAW_LICENSE_KEY: z.string().optional(),
   JOBS_CONCURRENCY: int(1, 256).default(2),
   JOB_TIMEOUT_MS: int(1000).default(120_000),
@@ -164,6 +168,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     maxBodyBytes: e.API_MAX_BODY_BYTES,
     maxAssetBytes: e.ASSET_MAX_BYTES,
+    previews: { maxPixels: e.PREVIEW_MAX_PIXELS, timeoutMs: e.PREVIEW_TIMEOUT_MS },
     jobs: {
       concurrency: e.JOBS_CONCURRENCY,
       timeoutMs: e.JOB_TIMEOUT_MS,

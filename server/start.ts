@@ -6,6 +6,8 @@ import { CloseCode } from "../collab/index.js";
 import { openCollab } from "./collab-system.js";
 import { openStores } from "../db/index.js";
 import { createAssetStore } from "./assets/asset-store.js";
+import { createPreviewWorkers } from "./assets/preview-workers.js";
+import { createPreviews } from "./assets/previews.js";
 import { runRoutes } from "./http/run-routes.js";
 import { createJobSystem } from "./job-system.js";
 import { createBoardService } from "./boards.js";
@@ -58,6 +60,12 @@ export async function startServer(config: Config, logger: Logger, server: Server
   );
   const boards = createBoardService(database.boards, rooms, { links, announceRevoked: revocations.announce });
   const assets = createAssetStore(database.assets);
+  // Its worker starts with the first preview that needs decoding.
+  const previews = createPreviews({
+    workers: createPreviewWorkers({ timeoutMs: config.previews.timeoutMs }),
+    maxPixels: config.previews.maxPixels,
+    onResult: (result) => metrics.previews.inc({ result }),
+  });
   const providerLog = logger.child({ layer: "providers" });
   const jobs = await createJobSystem(config, {
     database,
@@ -80,6 +88,7 @@ export async function startServer(config: Config, logger: Logger, server: Server
       logger,
       boards,
       assets,
+      previews,
       remixBuild: build,
       publicDir,
       maxBodyBytes: config.maxBodyBytes,
@@ -124,6 +133,7 @@ export async function startServer(config: Config, logger: Logger, server: Server
       // Running jobs are aborted and queued again with their attempt given
       // back; their "queued" state is a document write, flushed just below.
       await jobs.stop();
+      await previews.close();
       // Every socket gets 1001 "going away" (clients reconnect, to another
       // process behind the balancer); then every pending update is written.
       await collab.close();

@@ -4,6 +4,7 @@
  * says: we serve it back under that type to every collaborator's browser, so a
  * "PNG" that is really HTML or a script must never get in.
  */
+import { readPngHeader } from "./png-header.js";
 
 const ascii = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
 
@@ -75,4 +76,15 @@ export function acceptedMediaType(contentType: string | undefined): AssetMediaTy
 /** Whether `bytes` start the way a file of `type` must. */
 export function bytesMatchType(type: AssetMediaType, bytes: Uint8Array): boolean {
   return SIGNATURES[type](bytes);
+}
+
+/**
+ * What is wrong with a file's header, for the types whose header we read (PNG:
+ * its IHDR), or null. Cheap (a few bytes); the rest of the file is not checked,
+ * which is why previews trust nothing (previews.ts).
+ */
+export function headerProblem(type: AssetMediaType, bytes: Uint8Array): string | null {
+  if (type !== "image/png") return null;
+  const read = readPngHeader(bytes);
+  return read.ok ? null : read.problem;
 }

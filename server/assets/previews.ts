@@ -1,6 +1,7 @@
 import { LRUCache } from "lru-cache";
-import { PNG } from "pngjs";
 import type { StoredAsset } from "../../db/index.js";
+import { readPngHeader } from "./png-header.js";
+import { PreviewError, type PreviewWorkers } from "./preview-workers.js";
 
 /** Preview widths are rounded up to one of these, so a cache entry serves many sizes. */
 const WIDTHS = [64, 128, 256, 384, 512, 768, 1024, 1536, 2048];
@@ -13,52 +14,96 @@ export function previewWidth(raw: unknown): number | null {
 }
 
 /**
- * Downscaled PNG previews, so the canvas shows a node's image at the size it
- * is drawn rather than at full resolution. Built on first request, kept in an
- * LRU (built once at start-up). Other image types are served whole: decoding
- * JPEG/WebP would need a native image library.
+ * What happened to one preview request (the `result` label of
+ * genboard_previews_total): `made` (decoded now), `cached`, `whole` (nothing to
+ * shrink: not a PNG, or not wider), `too_large` (over the pixel limit, seen in
+ * the header), `bad_header`, `failed` (the decode failed now), `timeout`,
+ * `known_bad` (failed before), `busy` (too many waiting), `unavailable` (the
+ * worker could not start).
  */
-export function createPreviews(maxCacheBytes = 32 * 1024 * 1024) {
+export type PreviewResult = "made" | "cached" | "whole" | "too_large" | "bad_header" | "failed" | "timeout" | "known_bad" | "busy" | "unavailable";
+
+/**
+ * A preview's bytes, or the original to send instead. `cacheable` says whether
+ * the original may stand for this preview for good (true of everything decided
+ * by the image's bytes; not of a busy moment).
+ */
+export type PreviewAnswer = { result: PreviewResult; reason?: string } & ({ preview: Uint8Array } | { preview: null; cacheable: boolean });
+
+const SHARED_RESULT: Partial<Record<PreviewResult, PreviewResult>> = { made: "cached", failed: "known_bad", timeout: "known_bad" };
+
+export interface PreviewOptions {
+  workers: PreviewWorkers;
+  /** Images with more pixels than this get no preview (PREVIEW_MAX_PIXELS). */
+  maxPixels: number;
+  maxCacheBytes?: number;
+  /** Images remembered as undecodable, so that one is never decoded twice. */
+  maxFailures?: number;
+  onResult?: (result: PreviewResult) => void;
+}
+
+/**
+ * Downscaled PNG previews, so the canvas shows a node's image at the size it
+ * is drawn rather than at full resolution. Built on the preview worker on
+ * first request, kept in an LRU. Other image types are served whole: decoding
+ * JPEG/WebP would need a native image library.
+ *
+ * Anyone may ask for a preview of any asset, and assets come from uploads and
+ * from providers alike, so nothing about the bytes is trusted: the header is
+ * read first and images over `maxPixels` are never decoded; decoding happens
+ * off the main thread with a timeout; an image that failed is remembered.
+ */
+export function createPreviews({ workers, maxPixels, maxCacheBytes = 32 * 1024 * 1024, maxFailures = 1000, onResult }: PreviewOptions) {
   const cache = new LRUCache<string, Uint8Array>({ maxSize: maxCacheBytes, sizeCalculation: (b) => Math.max(1, b.byteLength) });
+  const failures = new LRUCache<string, string>({ max: maxFailures });
+  /** One render per image and width, however many requests want it at once. */
+  const rendering = new Map<string, Promise<PreviewAnswer>>();
+
+  const answer = (a: PreviewAnswer): PreviewAnswer => (onResult?.(a.result), a);
+  const original = (result: PreviewResult, reason?: string, cacheable = true): PreviewAnswer => answer({ result, reason, preview: null, cacheable });
+
+  async function render(asset: StoredAsset, width: number, key: string): Promise<PreviewAnswer> {
+    try {
+      const preview = await workers.render(asset.data, width);
+      cache.set(key, preview);
+      return answer({ result: "made", preview });
+    } catch (err) {
+      if (!(err instanceof PreviewError)) throw err;
+      if (err.code === "busy" || err.code === "unavailable") return original(err.code, err.message, false);
+      failures.set(asset.sha256, err.message);
+      return original(err.code === "timeout" ? "timeout" : "failed", err.message);
+    }
+  }
+
   return {
-    /** The preview's bytes, or null when the asset should be served as it is (not PNG, or not wider than `width`). */
-    get(asset: StoredAsset, width: number): Uint8Array | null {
-      if (asset.mime !== "image/png") return null;
+    /** A preview of `asset` `width` pixels wide, or why the original is to be sent instead. Never throws for a bad image. */
+    async get(asset: StoredAsset, width: number): Promise<PreviewAnswer> {
+      if (asset.mime !== "image/png") return original("whole");
       const key = `${asset.sha256}:${width}`;
       const hit = cache.get(key);
-      if (hit) return hit;
-      const source = PNG.sync.read(Buffer.from(asset.data.buffer, asset.data.byteOffset, asset.data.byteLength));
-      if (source.width <= width) return null;
-      const preview = new Uint8Array(PNG.sync.write(downscale(source, width)));
-      cache.set(key, preview);
-      return preview;
+      if (hit) return answer({ result: "cached", preview: hit });
+      const failed = failures.get(asset.sha256);
+      if (failed !== undefined) return original("known_bad", failed);
+
+      const read = readPngHeader(asset.data);
+      if (!read.ok) {
+        failures.set(asset.sha256, read.problem);
+        return original("bad_header", read.problem);
+      }
+      const { width: w, height: h } = read.header;
+      if (w <= width) return original("whole");
+      if (w * h > maxPixels) return original("too_large", `${w}×${h} is over the limit of ${maxPixels} pixels`);
+
+      const pending = rendering.get(key);
+      // A request that shares another's render is counted as what it would have found a moment later.
+      if (pending) return pending.then((a) => answer({ ...a, result: SHARED_RESULT[a.result] ?? a.result }));
+      const rendered = render(asset, width, key).finally(() => rendering.delete(key));
+      rendering.set(key, rendered);
+      return rendered;
     },
+
+    close: () => workers.close(),
   };
 }
 
-/** Box filter: each output pixel averages the source pixels it covers. */
-function downscale(source: PNG, width: number): PNG {
-  const height = Math.max(1, Math.round((source.height * width) / source.width));
-  const out = new PNG({ width, height });
-  const sx = source.width / width;
-  const sy = source.height / height;
-  for (let y = 0; y < height; y++) {
-    const y0 = Math.floor(y * sy);
-    const y1 = Math.max(y0 + 1, Math.floor((y + 1) * sy));
-    for (let x = 0; x < width; x++) {
-      const x0 = Math.floor(x * sx);
-      const x1 = Math.max(x0 + 1, Math.floor((x + 1) * sx));
-      const sum = [0, 0, 0, 0];
-      for (let yy = y0; yy < y1; yy++) {
-        for (let xx = x0; xx < x1; xx++) {
-          const i = (yy * source.width + xx) * 4;
-          for (let c = 0; c < 4; c++) sum[c] += source.data[i + c];
-        }
-      }
-      const n = (y1 - y0) * (x1 - x0);
-      const o = (y * width + x) * 4;
-      for (let c = 0; c < 4; c++) out.data[o + c] = Math.round(sum[c] / n);
-    }
-  }
-  return out;
-}
+export type Previews = ReturnType<typeof createPreviews>;

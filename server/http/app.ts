@@ -4,6 +4,7 @@ import type { ServerBuild } from "@remix-run/node";
 import { join } from "node:path";
 import type { Logger } from "../logger.js";
 import type { AssetStore } from "../assets/asset-store.js";
+import type { Previews } from "../assets/previews.js";
 import type { BoardService } from "../boards.js";
 import { apiRoutes } from "./api-routes.js";
 import { assetRoutes } from "./asset-routes.js";
@@ -23,6 +24,8 @@ interface AppDeps {
   logger: Logger;
   boards: BoardService;
   assets: AssetStore;
+  /** `?w=` previews of image assets (their worker is closed by whoever built them). */
+  previews: Previews;
   remixBuild: ServerBuild;
   publicDir: string;
   maxBodyBytes: number;

@@ -1,8 +1,8 @@
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { AssetInfo, StoredAsset } from "../../db/index.js";
 import { ASSET_ID_PATTERN, type AssetStore } from "../assets/asset-store.js";
-import { createPreviews, previewWidth } from "../assets/previews.js";
-import { ASSET_MEDIA_TYPES, acceptedMediaType, bytesMatchType } from "../assets/media-types.js";
+import { previewWidth, type PreviewResult, type Previews } from "../assets/previews.js";
+import { ASSET_MEDIA_TYPES, acceptedMediaType, bytesMatchType, headerProblem } from "../assets/media-types.js";
 import type { BoardService } from "../boards.js";
 import { requireEditor } from "./board-auth.js";
 import { AppError } from "./errors.js";
@@ -22,16 +22,19 @@ interface AssetRouteDeps {
   assets: AssetStore;
   boards: BoardService;
   maxAssetBytes: number;
+  previews: Previews;
 }
+
+/** Why a preview was not made, worth a log line: each happens once per image (failures are remembered) or says the worker is in trouble. */
+const LOGGED_RESULTS = new Set<PreviewResult>(["bad_header", "failed", "timeout", "unavailable"]);
 
 /**
  * Upload (`POST /api/boards/:id/assets`, raw bytes) and download
  * (`GET|HEAD /assets/<sha256>`) of the content-addressed asset store. Mounted
  * ahead of the JSON API, whose body parser would refuse a raw body.
  */
-export function assetRoutes({ assets, boards, maxAssetBytes }: AssetRouteDeps) {
+export function assetRoutes({ assets, boards, maxAssetBytes, previews }: AssetRouteDeps) {
   const router = express.Router();
-  const previews = createPreviews();
 
   router.post(
     UPLOAD_PATH,
@@ -48,6 +51,8 @@ export function assetRoutes({ assets, boards, maxAssetBytes }: AssetRouteDeps) {
       const { bytes, sha256 } = await readRawBody(req, maxAssetBytes);
       if (bytes.byteLength === 0) throw new AppError("bad_request", "The body is empty: send the file's bytes.");
       if (!bytesMatchType(mime, bytes)) throw new AppError("bad_request", `The body is not a ${mime} file (its first bytes say otherwise).`);
+      const broken = headerProblem(mime, bytes);
+      if (broken) throw new AppError("bad_request", `The body is not a valid ${mime} file: ${broken}.`);
 
       const saved = await assets.save({ sha256, mime, data: bytes, boardId });
       req.log.info({ boardId, asset: sha256, mime: saved.mime, size: saved.size, created: saved.created }, "asset stored");
@@ -86,7 +91,12 @@ export function assetRoutes({ assets, boards, maxAssetBytes }: AssetRouteDeps) {
     }),
   );
 
-  /** `?w=<px>`: a downscaled PNG (see previews.ts); anything that has no preview is answered whole. */
+  /**
+   * `?w=<px>`: a downscaled PNG (see previews.ts). Anything that gets no
+   * preview is answered with the original: for good when that follows from
+   * its bytes (not a PNG, not wider, too many pixels, undecodable), not to be
+   * cached when the preview worker is only busy.
+   */
   async function sendPreview(req: Request, res: Response, id: string, width: number): Promise<void> {
     const etag = `"${id}-w${width}"`;
     if (matchesIfNoneMatch(req.get("if-none-match"), etag)) {
@@ -97,11 +107,14 @@ export function assetRoutes({ assets, boards, maxAssetBytes }: AssetRouteDeps) {
     }
     const asset = await assets.read(id);
     if (!asset) throw noSuchAsset(id);
-    const preview = previews.get(asset, width);
-    if (!preview) {
+    const answer = await previews.get(asset, width);
+    if (LOGGED_RESULTS.has(answer.result)) req.log.warn({ asset: id, width, result: answer.result, reason: answer.reason }, "no preview");
+    if (!answer.preview) {
       setAssetHeaders(res, asset, `"${id}"`);
+      if (!answer.cacheable) res.setHeader("Cache-Control", "no-store");
       return sendBytes(res, asset, undefined);
     }
+    const { preview } = answer;
     setAssetHeaders(res, { ...asset, size: preview.byteLength }, etag);
     sendBytes(res, { ...asset, data: preview, size: preview.byteLength }, undefined);
   }

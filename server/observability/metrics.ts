@@ -96,6 +96,12 @@ export function createMetrics() {
       registers,
     }),
     jobsHandedBack: new Counter({ name: "genboard_jobs_handed_back_total", help: "Running jobs put back on the queue by a shutdown", registers }),
+    previews: new Counter({
+      name: "genboard_previews_total",
+      help: "?w= preview requests of assets, by result (made, cached, whole, too_large, bad_header, failed, timeout, known_bad, busy, unavailable; see server/assets/previews.ts)",
+      labelNames: ["result"] as const,
+      registers,
+    }),
     providerCalls: new Histogram({
       name: "genboard_provider_call_seconds",
       help: "One provider call (one attempt), by provider and outcome (ok, error, aborted)",

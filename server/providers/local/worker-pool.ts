@@ -16,9 +16,8 @@
  * const result = await pool.run({ kind: "image", input }, { signal, onProgress });
  * await pool.close();
  */
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { findWorkerEntry, spawnWorkerThread } from "../../worker-thread.js";
 import { ProviderError } from "../types.js";
 import { deserializeError, type FromWorker, type ToWorker, type WorkerResult, type WorkerTask } from "./worker-protocol.js";
 
@@ -57,7 +56,8 @@ const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 };
 
 export function createLocalWorkerPool(options: { size: number }): LocalWorkerPool {
   if (!Number.isInteger(options.size) || options.size < 1) throw new RangeError(`a pool needs at least one worker, not ${options.size}`);
-  const entry = workerEntry();
+  // The bundled server ships build/local-generation-worker.mjs next to itself; from source it is the .ts beside this file.
+  const entry = findWorkerEntry(import.meta.url, ["./local-generation-worker.mjs", "./generation-worker.ts"]);
   const waiting: Pending[] = [];
   const slots: Slot[] = [];
   let nextId = 1;
@@ -66,7 +66,7 @@ export function createLocalWorkerPool(options: { size: number }): LocalWorkerPoo
   for (let i = 0; i < options.size; i++) slots.push(startSlot());
 
   function startSlot(): Slot {
-    const slot: Slot = { worker: spawn(entry), ready: false, current: null };
+    const slot: Slot = { worker: spawnWorkerThread(entry, { resourceLimits: WORKER_LIMITS }), ready: false, current: null };
     slot.worker.on("message", (message: FromWorker) => onMessage(slot, message));
     slot.worker.on("error", (err) => onDeath(slot, err));
     slot.worker.on("exit", (code) => onDeath(slot, new Error(`exited with code ${code}`)));
@@ -183,23 +183,4 @@ export function createLocalWorkerPool(options: { size: number }): LocalWorkerPoo
       );
     },
   };
-}
-
-/**
- * From source (tests, `tsx`) the entry is TypeScript, which Worker refuses by
- * extension: start a one-line script that imports it with the tsx loader on.
- */
-function spawn(entry: URL): Worker {
-  return entry.pathname.endsWith(".ts")
-    ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, resourceLimits: WORKER_LIMITS })
-    : new Worker(entry, { resourceLimits: WORKER_LIMITS });
-}
-
-/** The bundled server ships build/local-generation-worker.mjs next to itself; from source it is the .ts beside this file. */
-function workerEntry(): URL {
-  for (const name of ["./local-generation-worker.mjs", "./generation-worker.ts"]) {
-    const url = new URL(name, import.meta.url);
-    if (existsSync(fileURLToPath(url))) return url;
-  }
-  throw new Error("the local generation worker was not found next to the server code");
 }
