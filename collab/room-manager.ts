@@ -46,6 +46,7 @@ export class RoomManager {
   private readonly revokedLinks = new Map<string, { code: number; reason: string }>();
   readonly updateLog: UpdateLog;
   private readonly fanout: Fanout;
+  private readonly loadListeners: ((room: Room) => void)[] = [];
   /**
    * An update is persisted and published by the process that accepted it
    * (from its client or its job runner); one from a peer is only shown.
@@ -89,6 +90,11 @@ export class RoomManager {
 
   get loadedRooms(): number {
     return this.rooms.size;
+  }
+
+  /** Runs `listener` after each board is loaded from the store (e.g. to check its runs against the jobs table). */
+  onLoaded(listener: (room: Room) => void): void {
+    this.loadListeners.push(listener);
   }
 
   /** Wraps a new socket. Call `receive` from its message listener right away, before any await. */
@@ -215,6 +221,7 @@ export class RoomManager {
     );
     // A room nobody joins (every waiting socket left during the load) must not stay forever.
     queueMicrotask(() => this.releaseIfIdle(room));
+    for (const listener of this.loadListeners) listener(room);
     return room;
   }
 

@@ -92,6 +92,11 @@ export function createJobsRepo(db: Database) {
       return row ?? null;
     },
 
+    /** Each node's newest job on the board (a board's runs are reconciled with these when it loads). */
+    async latestPerNode(boardId: string): Promise<JobRow[]> {
+      return db.selectDistinctOn([jobs.nodeId]).from(jobs).where(eq(jobs.boardId, boardId)).orderBy(jobs.nodeId, desc(jobs.createdAt));
+    },
+
     /** Queued jobs, oldest first, at most `limit` (the orphan sweep). */
     async queued(limit: number): Promise<JobRow[]> {
       return db.select().from(jobs).where(eq(jobs.status, "queued")).orderBy(jobs.createdAt).limit(limit);

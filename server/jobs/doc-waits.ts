@@ -42,6 +42,13 @@ export function untilResultInDoc(doc: Y.Doc, nodeId: string, jobId: string, sign
   return untilDoc(doc, arrived, signal, timeoutMs, () => `The result of an upstream node (${jobId}) did not reach this server within ${timeoutMs} ms.`);
 }
 
+/** Resolves once the board has heard of job `jobId` on node `nodeId` (its queued entry, written by the process that queued it). */
+export function untilRunInDoc(doc: Y.Doc, nodeId: string, jobId: string, signal: AbortSignal, timeoutMs: number): Promise<void> {
+  const runs = doc.getMap<Y.Map<unknown>>("runs");
+  const arrived = () => runs.get(nodeId)?.get("latestJobId") === jobId || runs.get(nodeId)?.get("jobId") === jobId;
+  return untilDoc(doc, arrived, signal, timeoutMs, () => `Job ${jobId} did not reach this server's copy of the board within ${timeoutMs} ms.`);
+}
+
 /** Resolves when `arrived()` holds, checked after each update; rejects after `timeoutMs`, or with the signal's reason. */
 function untilDoc(doc: Y.Doc, arrived: () => boolean, signal: AbortSignal, timeoutMs: number, timeoutMessage: () => string): Promise<void> {
   if (arrived()) return Promise.resolve();

@@ -54,6 +54,22 @@ export function runWriter(doc: Y.Doc) {
   };
 
   return {
+    doc,
+
+    /**
+     * The newest job of the node the board has been told about, with its status
+     * when it is also the one shown (not when an older output was chosen since,
+     * which needs it ended). Boards from before `latestJobId` answer the shown one.
+     */
+    latestKnown(nodeId: string): { jobId: string; status?: unknown } | null {
+      const run = runs.get(nodeId);
+      if (!(run instanceof Y.Map)) return null;
+      const shown = run.get("jobId");
+      const latest = run.get("latestJobId") ?? shown;
+      if (typeof latest !== "string") return null;
+      return latest === shown ? { jobId: latest, status: run.get("status") } : { jobId: latest };
+    },
+
     queued(nodeId: string, start: RunStart) {
       doc.transact(() => {
         let run = runs.get(nodeId);
@@ -62,6 +78,8 @@ export function runWriter(doc: Y.Doc) {
           runs.set(nodeId, run);
         }
         run.set("jobId", start.jobId);
+        // The newest job the board has heard of: choosing an older output changes `jobId`, never this.
+        run.set("latestJobId", start.jobId);
         run.set("status", "queued");
         run.set("progress", 0);
         run.set("provider", start.provider);

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import type * as Y from "yjs";
 import type { JobRow, JobsRepo } from "../../db/index.js";
 import type { RoomManager } from "../../collab/index.js";
 import type { AssetStore } from "../assets/asset-store.js";
@@ -16,7 +17,7 @@ import { runWriter } from "./run-writer.js";
 import { createJobEnds } from "./job-ends.js";
 import { createModelCatalog } from "./model-catalog.js";
 import { isStorableText, UNSTORABLE_TEXT } from "../storable-text.js";
-import { untilEditsInDoc, untilRecordInDoc, untilResultInDoc, type EditPosition } from "./doc-waits.js";
+import { untilEditsInDoc, untilRecordInDoc, untilResultInDoc, untilRunInDoc, type EditPosition } from "./doc-waits.js";
 
 export interface RunnerOptions {
   repo: JobsRepo;
@@ -163,6 +164,7 @@ export function createJobRunner(options: RunnerOptions) {
       const node = readNode(room.doc.getMap("records").get(job.nodeId));
       if (!node) return await end(job, writer, { status: "failed", error: "The node was deleted before its job ran." });
 
+      await showOnBoard(room.doc, job, controller.signal);
       // A cancel during the awaits above has already written "canceled": "running" must not follow it.
       controller.signal.throwIfAborted();
       writer.running(job.nodeId, id);
@@ -215,6 +217,7 @@ export function createJobRunner(options: RunnerOptions) {
 
   async function end(job: JobRow, writer: ReturnType<typeof runWriter>, result: { status: JobEndStatus; outputs?: unknown; error?: string; costUsd?: number | null }) {
     if (await repo.finish(job.id, result)) {
+      await showOnBoard(writer.doc, job, NOT_CANCELED);
       const input = job.input as JobInput;
       writer.finished(job.nodeId, job.id, { ...result, outputs: result.outputs as never, model: job.model, seed: input.seed });
       options.observer?.ended(job, result);
@@ -232,6 +235,57 @@ export function createJobRunner(options: RunnerOptions) {
     const { room, release } = await rooms.pin(job.boardId);
     try {
       await end(job, runWriter(room.doc), { status: "failed", error: `The job could not be completed: ${reason}` });
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Makes the board show `job` as its node's run unless the board shows a newer
+   * job. The "queued" write that should have done so may never have been
+   * stored: a process killed inside its batching window after the job's row
+   * was (the restart runs the job again, or has it already ended). In
+   * distributed mode that write comes from the process that queued the job,
+   * and may reach this copy a moment after the job does: it is waited for first.
+   */
+  async function showOnBoard(doc: Y.Doc, job: JobRow, signal: AbortSignal): Promise<void> {
+    const writer = runWriter(doc);
+    if (writer.latestKnown(job.nodeId)?.jobId === job.id) return;
+    if (queue.kind === "shared") await untilRunInDoc(doc, job.nodeId, job.id, signal, RUN_ENTRY_WAIT_MS).catch(() => {});
+    const known = writer.latestKnown(job.nodeId);
+    if (known?.jobId === job.id) return;
+    const shown = known ? await repo.get(known.jobId) : null;
+    if (shown && shown.createdAt > job.createdAt) return; // a newer run is on the board: this one only joins its history
+    if (writer.latestKnown(job.nodeId)?.jobId !== known?.jobId) return showOnBoard(doc, job, signal); // it changed while we looked
+    writer.queued(job.nodeId, { jobId: job.id, kind: job.kind, provider: job.provider, model: job.model, seed: (job.input as JobInput).seed });
+  }
+
+  /**
+   * Embedded mode, when a board is loaded: the board must agree with the jobs
+   * table about each node's newest job. A kill inside the batching window can
+   * lose the board's "queued" or "finished" write after the table recorded
+   * it, and a job that has ended is never written again. Not in distributed
+   * mode: there a board is loaded by several processes at once, which would
+   * write the same text twice; its peers hold what a dead process relayed,
+   * and a job whose worker died is run again, which shows it (`showOnBoard`).
+   */
+  async function reconcile(boardId: string): Promise<void> {
+    const latest = await repo.latestPerNode(boardId);
+    if (latest.length === 0) return;
+    const { room, release } = await rooms.pin(boardId);
+    try {
+      const writer = runWriter(room.doc);
+      const records = room.doc.getMap("records");
+      for (const job of latest) {
+        const ended = job.status === "succeeded" || job.status === "failed" || job.status === "canceled";
+        if (!records.has(job.nodeId) || inFlight.has(job.id)) continue;
+        const known = writer.latestKnown(job.nodeId);
+        if (known?.jobId === job.id && !(ended && (known.status === "queued" || known.status === "running"))) continue;
+        const input = job.input as JobInput;
+        logger.warn({ boardId, jobId: job.id, status: job.status, shown: known?.status ?? null }, "the board did not show a job's state; written from the jobs table");
+        if (known?.jobId !== job.id) writer.queued(job.nodeId, { jobId: job.id, kind: job.kind, provider: job.provider, model: job.model, seed: input.seed });
+        if (ended) writer.finished(job.nodeId, job.id, { status: job.status as JobEndStatus, outputs: (job.outputs ?? []) as never, error: job.error, costUsd: job.costUsd, model: job.model, seed: input.seed });
+      }
     } finally {
       release();
     }
@@ -299,6 +353,7 @@ export function createJobRunner(options: RunnerOptions) {
     /** `workers: false` (distributed mode only): this process queues and cancels jobs but runs none. */
     async start({ workers }: { workers: boolean }) {
       if (queue.kind === "in-process") {
+        rooms.onLoaded((room) => void reconcile(room.boardId).catch((err) => logger.error({ err, boardId: room.boardId }, "checking a board's runs against the jobs table failed")));
         const { requeued, failed } = await repo.recover();
         for (const job of failed) ends.emit(job.id, "failed");
         for (const job of requeued) await queue.enqueue({ id: job.id, boardId: job.boardId, attempt: job.attempts });
@@ -341,6 +396,8 @@ const EDITS_WAIT_MS = 5_000;
 /** Distributed mode: how long a request waits for a node or a result this process has not seen yet before answering 404. */
 const NODE_WAIT_MS = 2_000;
 const NOT_CANCELED = new AbortController().signal;
+/** Distributed mode: how long a worker waits for the queued entry of a job it took before writing one itself. */
+const RUN_ENTRY_WAIT_MS = 1_000;
 
 const newJobId = () => `job_${randomBytes(12).toString("base64url")}`;
 
