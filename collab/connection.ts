@@ -82,13 +82,20 @@ export class Connection {
 
   send(data: Uint8Array): void {
     if (this.state !== "open") return;
-    if (this.transport.bufferedAmount > this.limits.maxBufferedBytes) return this.close(CloseCode.SlowConsumer, "client is not reading");
+    if (this.transport.bufferedAmount > this.limits.maxBufferedBytes) return this.abort(CloseCode.SlowConsumer);
     this.transport.send(data);
   }
 
   close(code: number, reason: string): void {
     if (this.state === "closed") return;
     this.transport.close(code, reason);
+    this.closed();
+  }
+
+  /** A client that does not read gets no closing handshake: it would queue behind what it has not read, for the close timeout. */
+  private abort(code: number): void {
+    if (this.state === "closed") return;
+    this.transport.abort(code);
     this.closed();
   }
 

@@ -16,6 +16,10 @@ export class MemoryTransport implements Transport {
     this.closedWith = { code, reason };
   }
 
+  abort(code: number): void {
+    this.closedWith = { code, reason: "aborted" };
+  }
+
   /** Sent frames as [messageType, syncType?] pairs, for asserting the order of the handshake. */
   kinds(): string[] {
     return this.sent.map((frame) => {

@@ -30,6 +30,11 @@ export class WsTransport implements Transport {
     this.ws.close(code, reason);
   }
 
+  abort(code: number): void {
+    this.counters.closed(code);
+    this.ws.terminate();
+  }
+
   get bufferedAmount(): number {
     return this.ws.bufferedAmount;
   }
