@@ -31,6 +31,8 @@ export class Connection {
   readonly presenceIds = new Set<number>();
   /** Ids it has claimed in its life, released ones included. */
   presenceClaims = 0;
+  /** Updates it sent that replayed server-owned writes (see judgeClientUpdate). */
+  replays = 0;
   /** Cleared by the heartbeat, set by a pong. */
   alive = true;
   private queue: Uint8Array[] | null = [];

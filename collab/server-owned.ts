@@ -2,49 +2,64 @@ import * as Y from "yjs";
 
 export type DecodedUpdate = ReturnType<typeof Y.decodeUpdate>;
 
+/** An entry of a server-owned root: the root's name and the top-level key under it (a run's node id). */
+export interface OwnedEntry {
+  root: string;
+  key: string;
+}
+
+/** One write a client update would make into a server-owned root; `author` is the item's client id (deletions name none). */
+export interface OwnedWrite extends OwnedEntry {
+  author: number | null;
+}
+
 /**
- * Whether a client update would write to (insert into or delete from) any of
- * `roots`, the top-level types only the server writes (a board's `runs`).
- * Decided before the update is applied, from its structs and delete set and
- * the document it would land in. A reference the server cannot resolve counts
- * as a write: every honest client only refers to content the server relayed.
+ * The writes (inserts and deletes) a client update would make into `roots`,
+ * the top-level types only the server writes (a board's `runs`), each with
+ * the entry it touches. Decided before the update is applied, from its
+ * structs and delete set and the document it would land in. Null when a
+ * reference cannot be resolved: every honest client only refers to content
+ * the server relayed, so that counts as a write of unknown place.
  */
-export function writesToRoots(doc: Y.Doc, { structs, ds }: DecodedUpdate, roots: ReadonlySet<string>): boolean {
-  if (roots.size === 0) return false;
+export function ownedWrites(doc: Y.Doc, { structs, ds }: DecodedUpdate, roots: ReadonlySet<string>): OwnedWrite[] | null {
+  if (roots.size === 0) return [];
   const incoming = new Map<number, Y.Item[]>();
   for (const s of structs) if (s instanceof Y.Item) (incoming.get(s.id.client) ?? incoming.set(s.id.client, []).get(s.id.client)!).push(s);
 
   const inUpdate = (id: Y.ID) => incoming.get(id.client)?.find((i) => i.id.clock <= id.clock && id.clock < i.id.clock + i.length);
   const inDoc = (id: Y.ID) => (id.clock < Y.getState(doc.store, id.client) ? (Y.getItem(doc.store, id) as Y.AbstractStruct) : null);
 
-  const rootOfDocItem = (struct: Y.AbstractStruct): string | null => {
-    if (!(struct instanceof Y.Item)) return null; // garbage-collected: nothing of it is left to write to
-    let type = struct.parent as Y.AbstractType<unknown>;
-    while (type._item) type = type._item.parent as Y.AbstractType<unknown>;
-    return Y.findRootTypeKey(type);
+  /** null: garbage-collected, nothing of it is left to write to. */
+  const entryOfDocItem = (struct: Y.AbstractStruct): OwnedEntry | null => {
+    if (!(struct instanceof Y.Item)) return null;
+    let item = struct;
+    while ((item.parent as Y.AbstractType<unknown>)._item) item = (item.parent as Y.AbstractType<unknown>)._item!;
+    return { root: Y.findRootTypeKey(item.parent as Y.AbstractType<unknown>), key: item.parentSub ?? "" };
   };
 
-  const rootOfId = (id: Y.ID, depth: number): string | undefined => {
+  const entryOfId = (id: Y.ID, depth: number): OwnedEntry | null | undefined => {
     const known = inDoc(id);
-    if (known) return rootOfDocItem(known) ?? "";
+    if (known) return entryOfDocItem(known);
     const fresh = inUpdate(id);
-    return fresh ? rootOfIncoming(fresh, depth + 1) : undefined;
+    return fresh ? entryOfIncoming(fresh, depth + 1) : undefined;
   };
 
-  // An item names its parent only when it has no neighbour; otherwise it shares its neighbour's.
-  const rootOfIncoming = (item: Y.Item, depth: number): string | undefined => {
+  // An item names its parent (and key) only when it has no neighbour; otherwise it shares its neighbour's.
+  const entryOfIncoming = (item: Y.Item, depth: number): OwnedEntry | null | undefined => {
     if (depth > 10_000) return undefined;
-    if (typeof item.parent === "string") return item.parent;
-    if (item.parent instanceof Y.ID) return rootOfId(item.parent, depth);
-    if (item.origin) return rootOfId(item.origin, depth);
-    if (item.rightOrigin) return rootOfId(item.rightOrigin, depth);
+    if (typeof item.parent === "string") return { root: item.parent, key: item.parentSub ?? "" };
+    if (item.parent instanceof Y.ID) return entryOfId(item.parent, depth);
+    if (item.origin) return entryOfId(item.origin, depth);
+    if (item.rightOrigin) return entryOfId(item.rightOrigin, depth);
     return undefined;
   };
 
+  const writes: OwnedWrite[] = [];
   for (const items of incoming.values()) {
     for (const item of items) {
-      const root = rootOfIncoming(item, 0);
-      if (root === undefined || roots.has(root)) return true;
+      const entry = entryOfIncoming(item, 0);
+      if (entry === undefined) return null;
+      if (entry && roots.has(entry.root)) writes.push({ ...entry, author: item.id.client });
     }
   }
 
@@ -57,10 +72,16 @@ export function writesToRoots(doc: Y.Doc, { structs, ds }: DecodedUpdate, roots:
       for (let i = Y.findIndexSS(stored, clock); i < stored.length && stored[i].id.clock < end; i++) {
         // Clients resend their whole delete set with every sync: what is already deleted is no write.
         if (stored[i].deleted) continue;
-        const root = rootOfDocItem(stored[i]);
-        if (root !== null && roots.has(root)) return true;
+        const entry = entryOfDocItem(stored[i]);
+        if (entry && roots.has(entry.root)) writes.push({ ...entry, author: null });
       }
     }
   }
-  return false;
+  return writes;
+}
+
+/** Whether a client update would write to any of `roots` (see `ownedWrites`). */
+export function writesToRoots(doc: Y.Doc, decoded: DecodedUpdate, roots: ReadonlySet<string>): boolean {
+  const writes = ownedWrites(doc, decoded, roots);
+  return writes === null || writes.length > 0;
 }

@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as Y from "yjs";
 import * as encoding from "lib0/encoding";
-import { refusalOf } from "./update-guard.js";
+import { judgeClientUpdate } from "./update-guard.js";
+
+/** The reason an update is refused, or null (applied, or replayed and restored). */
+const refusalOf = (doc: Y.Doc, update: Uint8Array, roots: ReadonlySet<string>, senderIds: ReadonlySet<number> = new Set()) => {
+  const verdict = judgeClientUpdate(doc, update, roots, senderIds);
+  return verdict && "refuse" in verdict ? verdict.refuse : null;
+};
 
 const RUNS = new Set(["runs"]);
 
@@ -53,11 +59,13 @@ test("deleting another person's existing item, or what the update itself inserts
   assert.equal(refusalOf(server, deletesOnly([[person.clientID, 0, 1]]), RUNS), null);
 });
 
-test("a write into runs is still refused with its reason", () => {
+test("a write into runs by the sender itself is refused with its reason; one by another author is a replay of those entries", () => {
   const { server } = serverWithRun();
   const editor = new Y.Doc();
   Y.applyUpdate(editor, Y.encodeStateAsUpdate(server));
   const before = Y.encodeStateVector(editor);
   editor.getMap("runs").set("shape:z", "forged");
-  assert.match(refusalOf(server, Y.encodeStateAsUpdate(editor, before), RUNS) ?? "", /only the server writes runs/);
+  const update = Y.encodeStateAsUpdate(editor, before);
+  assert.match(refusalOf(server, update, RUNS, new Set([editor.clientID])) ?? "", /only the server writes runs/);
+  assert.deepEqual(judgeClientUpdate(server, update, RUNS, new Set([424242])), { replayed: [{ root: "runs", key: "shape:z" }] });
 });

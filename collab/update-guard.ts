@@ -1,17 +1,35 @@
 import * as Y from "yjs";
-import { writesToRoots, type DecodedUpdate } from "./server-owned.js";
+import { ownedWrites, type DecodedUpdate, type OwnedEntry } from "./server-owned.js";
 
 /**
- * Why an edit socket's update must not be applied, or null when it may be.
- * Decided before anything is applied, from one decode of the update and the
- * room's document.
+ * What to do with an edit socket's update, decided before anything of it is
+ * applied, from one decode of the update and the room's document:
+ *
+ *   null          apply it
+ *   { refuse }    close the socket with the reason
+ *   { replayed }  it writes into server-owned entries, but not as its sender:
+ *                 what a client sends back after the server lost its own last
+ *                 writes (a kill inside the batching window; the browser still
+ *                 holds them, in memory or its offline copy). Refusing would
+ *                 lock that client out for good, since it sends them on every
+ *                 reconnect; applying them alone would let anyone forge them.
+ *                 The room applies them and at once restores those entries as
+ *                 the server had them (see Room.receive).
+ *
+ * `senderIds` are the Yjs client ids the socket announced as its own: a write
+ * by one of them is the sender's own, never a replay.
  */
-export function refusalOf(doc: Y.Doc, update: Uint8Array, serverOwned: ReadonlySet<string>): string | null {
+export type UpdateVerdict = { refuse: string } | { replayed: OwnedEntry[] } | null;
+
+export function judgeClientUpdate(doc: Y.Doc, update: Uint8Array, serverOwned: ReadonlySet<string>, senderIds: ReadonlySet<number>): UpdateVerdict {
   const decoded = Y.decodeUpdate(update);
   const ahead = deleteAhead(doc, decoded);
-  if (ahead) return `deletes ${ahead}, which does not exist yet`;
-  if (writesToRoots(doc, decoded, serverOwned)) return `only the server writes ${[...serverOwned].join(", ")}`;
-  return null;
+  if (ahead) return { refuse: `deletes ${ahead}, which does not exist yet` };
+  const writes = ownedWrites(doc, decoded, serverOwned);
+  if (writes !== null && writes.length === 0) return null;
+  if (writes === null || writes.some((w) => w.author !== null && senderIds.has(w.author))) return { refuse: `only the server writes ${[...serverOwned].join(", ")}` };
+  const entries = new Map(writes.map((w) => [`${w.root}\u0000${w.key}`, { root: w.root, key: w.key }]));
+  return { replayed: [...entries.values()] };
 }
 
 /**
@@ -34,4 +52,12 @@ function deleteAhead(doc: Y.Doc, { structs, ds }: DecodedUpdate): string | null 
     for (const { clock, len } of deletes) if (clock + len > known) return `${client}:${Math.max(clock, known)}`;
   }
   return null;
+}
+
+/** A copy of a value of the document that can be set anew: shared types become new ones with the same content. */
+export function copyOfShared(value: unknown): unknown {
+  if (value instanceof Y.Map) return new Y.Map([...value.entries()].map(([k, v]) => [k, copyOfShared(v)] as [string, unknown]));
+  if (value instanceof Y.Array) return Y.Array.from(value.toArray().map(copyOfShared) as never[]);
+  if (value instanceof Y.Text) return new Y.Text(value.toString());
+  return value;
 }

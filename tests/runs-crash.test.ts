@@ -39,6 +39,8 @@ async function boardOnServer() {
     call,
     async restart() {
       server = await spawnServer(storage);
+      // Sockets that outlived the old process reconnect to the new one, as behind a fixed address.
+      for (const client of clients) client.provider.serverUrl = server.ws;
     },
     kill: () => server.kill9(),
     watch() {
