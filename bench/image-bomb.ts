@@ -14,10 +14,10 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
-import { metricValue, parseMetrics } from "../tests/helpers/metrics.js";
 import { pngBomb } from "../tests/helpers/media.js";
 import { createApiBoard } from "./lib/board-api.js";
 import { log, machine, percentiles, publish, round, row, type Row } from "./lib/report.js";
+import { MAX_BLOCK_MS, pollHealth, worstLoopDelayMs, type HealthStats } from "./lib/server-health.js";
 import { ensureBuild, procKb, startGenboard, type ServerHandle } from "./lib/spawn-server.js";
 
 const REQUESTS = Number(process.env.IMAGE_BOMB_REQUESTS ?? 8);
@@ -25,45 +25,11 @@ const SIZE = 12_000;
 /** 36 megapixels: under the default PREVIEW_MAX_PIXELS, so it is decoded (about a second each). */
 const UNDER_SIZE = 6000;
 const WIDTHS = [64, 128, 256, 384, 512, 768, 1024, 1536, 2048];
-const MAX_BLOCK_MS = 500;
-
-async function worstLoopDelayMs(base: string): Promise<number> {
-  const res = await fetch(`${base}/metrics`);
-  return metricValue(parseMetrics(await res.text()), "nodejs_eventloop_lag_max_seconds") * 1000;
-}
-
-/** Polls /healthz every 100 ms until stopped; each poll may take up to 10 s. */
-function pollHealth(base: string) {
-  let running = true;
-  const ms: number[] = [];
-  let failed = 0;
-  const loop = (async () => {
-    while (running) {
-      const started = performance.now();
-      try {
-        const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(10_000) });
-        await res.arrayBuffer();
-        if (res.status !== 200) failed += 1;
-      } catch {
-        failed += 1;
-      }
-      ms.push(performance.now() - started);
-      await sleep(100);
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      return { ...percentiles(ms), failed, overLimit: ms.filter((m) => m > MAX_BLOCK_MS).length };
-    },
-  };
-}
 
 interface Phase {
   name: string;
   worstMs: number;
-  health: Awaited<ReturnType<ReturnType<typeof pollHealth>["stop"]>>;
+  health: HealthStats;
   statuses: string;
   answerMs: ReturnType<typeof percentiles>;
   elapsedMs: number;

@@ -11,7 +11,7 @@ import { machine, markdownTable, type BenchResult } from "./lib/report.js";
 import { ensureBuild, ROOT } from "./lib/spawn-server.js";
 import { browserRequired, findChromium, missingChromiumMessage } from "../scripts/chromium.mjs";
 
-const ALL = ["idle-memory", "fanout-latency", "cold-load", "hostile-input", "image-bomb", "dispatch", "runs-api", "bundle", "remote-edit"];
+const ALL = ["idle-memory", "fanout-latency", "cold-load", "hostile-input", "image-bomb", "awareness-flood", "dispatch", "runs-api", "bundle", "remote-edit"];
 const IN_BROWSER = new Set(["bundle", "remote-edit"]);
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : ALL;
 

@@ -204,6 +204,10 @@ describe("validateUpdate rejects damaged updates", () => {
       ["origin 5:0 is not before", frame((e) => { uints(e, 1, 1, 5, 0); u8(e, 0x84); uints(e, 5, 0); str(e, "ab"); uints(e, 0); })],
       ["parent 5:3 is not before", frame((e) => { uints(e, 1, 1, 5, 0); u8(e, 0x04); uints(e, 0, 5, 3); str(e, "ab"); uints(e, 0); })],
       ["empty delete range", new Uint8Array([0, 1, 5, 1, 0, 0])],
+      ["client 5 after 5", new Uint8Array([0, 2, 5, 1, 0, 1, 5, 1, 4, 1])],
+      ["client 6 after 5", new Uint8Array([0, 2, 5, 1, 0, 1, 6, 1, 0, 1])],
+      ["range 5:2 starts before", new Uint8Array([0, 1, 5, 2, 0, 3, 2, 1])],
+      ["range 5:0 starts before", new Uint8Array([0, 1, 5, 2, 4, 1, 0, 1])],
       ["clock exceeds", new Uint8Array([0, 1, 5, 1, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x0f, 2])],
       ["over-long varuint", new Uint8Array([0x80, 0x00, 0])],
     ];
@@ -214,6 +218,27 @@ describe("validateUpdate rejects damaged updates", () => {
     const deep = rootItem(8, (e) => { uints(e, 1); encoding.writeAny(e, nested(4) as never); });
     validateUpdate(deep);
     assertMalformed(() => validateUpdate(deep, { maxAnyDepth: 3 }));
+  });
+});
+
+describe("delete sets", () => {
+  it("Yjs lists clients once each, in descending order, ranges in order and apart; adjacent ranges pass too", () => {
+    const multi = [...UPDATES].filter(([, u]) => Y.decodeUpdate(u).ds.clients.size >= 3);
+    assert.ok(multi.length > 0, "a fixture deletes items of three clients or more");
+    for (const [, u] of multi) validateUpdate(u);
+    validateUpdate(new Uint8Array([0, 2, 9, 2, 0, 2, 2, 1, 5, 1, 7, 3]));
+  });
+
+  it("20,000 ranges over the same 10,000 records (60 KB) are refused before Yjs walks them", () => {
+    const doc = newDoc(42);
+    doc.transact(() => { for (let i = 0; i < 10_000; i++) doc.getMap("records").set(`k${i}`, i); });
+    const again = frame((e) => { uints(e, 0, 1, 42, 20_000); for (let i = 0; i < 20_000; i++) uints(e, 0, 10_000); });
+    const twice = frame((e) => { uints(e, 0, 20_000); for (let i = 0; i < 20_000; i++) uints(e, 42, 1, 0, 10_000); });
+    const started = performance.now();
+    assert.throws(() => validateUpdate(again), /starts before the one before it ends/);
+    assert.throws(() => validateUpdate(twice), /client 42 after 42/);
+    assert.ok(performance.now() - started < 50, "refused while reading");
+    validateUpdate(frame((e) => uints(e, 0, 1, 42, 1, 0, 10_000)));
   });
 });
 
@@ -284,12 +309,17 @@ function randomUpdate(next: () => number): Uint8Array {
         else item(e, ref);
       }
     }
-    const dsClients = int(3);
-    uints(e, dsClients);
-    for (let c = 0; c < dsClients; c++) {
+    // Delete sets as Yjs writes them: clients once each, descending; ranges in order and apart.
+    const dsClients = [3, 2, 1].filter(() => next() < 0.4);
+    uints(e, dsClients.length);
+    for (const client of dsClients) {
       const ranges = int(3);
-      uints(e, 1 + int(3), ranges);
-      for (let r = 0; r < ranges; r++) uints(e, int(8), 1 + int(3));
+      uints(e, client, ranges);
+      for (let r = 0, clock = int(4); r < ranges; r++) {
+        const len = 1 + int(3);
+        uints(e, clock, len);
+        clock += len + int(3);
+      }
     }
   });
 }
