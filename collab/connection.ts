@@ -31,8 +31,6 @@ export class Connection {
   readonly presenceIds = new Set<number>();
   /** Ids it has claimed in its life, released ones included. */
   presenceClaims = 0;
-  /** Updates it sent that replayed server-owned writes (see judgeClientUpdate). */
-  replays = 0;
   /** Cleared by the heartbeat, set by a pong. */
   alive = true;
   private queue: Uint8Array[] | null = [];
@@ -133,7 +131,7 @@ export class Connection {
       case "sync-update":
         return validateUpdate(frame.update);
       case "awareness":
-        validateAwarenessUpdate(frame.update, { maxStateBytes: this.limits.maxAwarenessStateBytes, maxClients: this.limits.maxPresenceClients });
+        validateAwarenessUpdate(frame.update, { maxStateBytes: this.limits.maxAwarenessStateBytes, maxClients: this.room!.presenceFrameLimit() });
         return;
       case "query-awareness":
         return;

@@ -8,7 +8,7 @@ export interface ConnectionLimits {
   maxQueuedBytes: number;
   /** Largest awareness state (JSON bytes) one client may publish. */
   maxAwarenessStateBytes: number;
-  /** Presence client ids one socket may announce, in one frame and in its life (a browser announces one). */
+  /** Presence client ids one socket may claim in its life (a browser claims one); see PresenceOwners. */
   maxPresenceClients: number;
   /** A socket whose unsent output passes this is closed as a slow consumer. */
   maxBufferedBytes: number;

@@ -1,17 +1,11 @@
 import * as Y from "yjs";
 import { MalformedFrameError } from "./protocol/errors.js";
-import { copyOfShared, judgeClientUpdate } from "./update-guard.js";
-import type { OwnedEntry } from "./server-owned.js";
+import { refusalOf } from "./update-guard.js";
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from "y-protocols/awareness";
 import { assertNever, type Connection } from "./connection.js";
 import type { StoredDoc } from "./doc-store.js";
 import { PresenceOwners } from "./presence-owners.js";
 import { encodeAwareness, encodeSyncStep1, encodeSyncStep2, encodeSyncUpdate, type ClientFrame } from "./protocol/messages.js";
-
-/** Transaction origin of the server's restore of entries a client replayed (see Room.applyReplay). */
-export const RESTORED = Symbol("restored");
-/** An honest client replays lost server writes once or twice (its reconnect, its offline copy); more is forging. */
-const MAX_REPLAYS_PER_SOCKET = 4;
 
 /** Transaction origin of updates read from the store: neither broadcast nor persisted again. */
 export const FROM_STORE = Symbol("from-store");
@@ -123,11 +117,17 @@ export class Room {
   /**
    * y-protocols keeps the clock of every client that ever was present, so a
    * room's memory would grow with every page load; once a removal has been
-   * sent on, nothing needs it.
+   * sent on, only PresenceOwners' bounded record of recent departures is kept.
    */
   private forgetPresences(clientIds: number[]): void {
-    this.presence.released(clientIds);
-    for (const id of clientIds) if (!this.awareness.states.has(id)) this.awareness.meta.delete(id);
+    const gone = clientIds.filter((id) => !this.awareness.states.has(id));
+    this.presence.released(gone.map((clientId) => ({ clientId, clock: this.awareness.meta.get(clientId)?.clock ?? 0 })));
+    for (const id of gone) this.awareness.meta.delete(id);
+  }
+
+  /** The most entries a socket's presence frame may carry (see PresenceOwners.frameLimit). */
+  presenceFrameLimit(): number {
+    return this.presence.frameLimit();
   }
 
   get holders(): number {
@@ -213,12 +213,10 @@ export class Room {
       case "sync-step2":
       case "sync-update":
         if (conn.role !== "edit" || isEmptyUpdate(frame.update)) return;
-        const verdict = judgeClientUpdate(this.doc, frame.update, this.serverOwned, conn.presenceIds);
-        if (!verdict) return Y.applyUpdate(this.doc, frame.update, conn);
-        if ("refuse" in verdict) throw new MalformedFrameError(verdict.refuse);
-        if (conn.replays >= MAX_REPLAYS_PER_SOCKET) throw new MalformedFrameError(`only the server writes ${[...this.serverOwned].join(", ")}`);
-        conn.replays += 1;
-        return this.applyReplay(conn, frame.update, verdict.replayed);
+        const refusal = refusalOf(this.doc, frame.update, this.serverOwned, conn.presenceIds);
+        if (refusal) throw new MalformedFrameError(refusal);
+        Y.applyUpdate(this.doc, frame.update, conn);
+        return;
       case "awareness": {
         const own = this.presence.admit(conn, frame.update);
         if (own) applyAwarenessUpdate(this.awareness, own, conn);
@@ -232,25 +230,6 @@ export class Room {
       default:
         assertNever(frame);
     }
-  }
-
-  /**
-   * Applies an update that writes into server-owned entries (see
-   * judgeClientUpdate), then sets each of those entries back to what the
-   * server held, as new values: they then win on every replica, the sender's
-   * included (a restore in place could lose to the replayed items). Both in
-   * one synchronous step, so nothing on the server reads the replayed state.
-   */
-  private applyReplay(conn: Connection, update: Uint8Array, entries: OwnedEntry[]): void {
-    const kept = entries.map((entry) => ({ entry, value: copyOfShared(this.ydoc.getMap(entry.root).get(entry.key)) }));
-    Y.applyUpdate(this.ydoc, update, conn);
-    this.ydoc.transact(() => {
-      for (const { entry, value } of kept) {
-        const root = this.ydoc.getMap(entry.root);
-        if (value === undefined) root.delete(entry.key);
-        else root.set(entry.key, value);
-      }
-    }, RESTORED);
   }
 
   /** What a client with this state vector lacks. Clients that have nothing share one encoding. */

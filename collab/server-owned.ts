@@ -23,10 +23,24 @@ export interface OwnedWrite extends OwnedEntry {
  */
 export function ownedWrites(doc: Y.Doc, { structs, ds }: DecodedUpdate, roots: ReadonlySet<string>): OwnedWrite[] | null {
   if (roots.size === 0) return [];
+  // Per client, in clock order (as an update lists them), so an id is found by bisection.
   const incoming = new Map<number, Y.Item[]>();
   for (const s of structs) if (s instanceof Y.Item) (incoming.get(s.id.client) ?? incoming.set(s.id.client, []).get(s.id.client)!).push(s);
 
-  const inUpdate = (id: Y.ID) => incoming.get(id.client)?.find((i) => i.id.clock <= id.clock && id.clock < i.id.clock + i.length);
+  const inUpdate = (id: Y.ID): Y.Item | undefined => {
+    const items = incoming.get(id.client);
+    if (!items) return undefined;
+    let lo = 0;
+    let hi = items.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const item = items[mid];
+      if (id.clock < item.id.clock) hi = mid - 1;
+      else if (id.clock >= item.id.clock + item.length) lo = mid + 1;
+      else return item;
+    }
+    return undefined;
+  };
   const inDoc = (id: Y.ID) => (id.clock < Y.getState(doc.store, id.client) ? (Y.getItem(doc.store, id) as Y.AbstractStruct) : null);
 
   /** null: garbage-collected, nothing of it is left to write to. */
@@ -37,27 +51,42 @@ export function ownedWrites(doc: Y.Doc, { structs, ds }: DecodedUpdate, roots: R
     return { root: Y.findRootTypeKey(item.parent as Y.AbstractType<unknown>), key: item.parentSub ?? "" };
   };
 
-  const entryOfId = (id: Y.ID, depth: number): OwnedEntry | null | undefined => {
-    const known = inDoc(id);
-    if (known) return entryOfDocItem(known);
-    const fresh = inUpdate(id);
-    return fresh ? entryOfIncoming(fresh, depth + 1) : undefined;
-  };
-
-  // An item names its parent (and key) only when it has no neighbour; otherwise it shares its neighbour's.
-  const entryOfIncoming = (item: Y.Item, depth: number): OwnedEntry | null | undefined => {
-    if (depth > 10_000) return undefined;
-    if (typeof item.parent === "string") return { root: item.parent, key: item.parentSub ?? "" };
-    if (item.parent instanceof Y.ID) return entryOfId(item.parent, depth);
-    if (item.origin) return entryOfId(item.origin, depth);
-    if (item.rightOrigin) return entryOfId(item.rightOrigin, depth);
-    return undefined;
+  // An incoming item names its parent (and key) only when it has no neighbour; otherwise it shares its
+  // neighbour's. Chains of neighbours run through the whole update (a list built item by item), so each
+  // item's entry is found once, walking iteratively, and remembered: linear in the update's size.
+  const known = new Map<Y.Item, OwnedEntry | null | undefined>();
+  const entryOfIncoming = (start: Y.Item): OwnedEntry | null | undefined => {
+    const chain = new Set<Y.Item>();
+    let item: Y.Item | undefined = start;
+    let entry: OwnedEntry | null | undefined;
+    while (item) {
+      if (known.has(item)) {
+        entry = known.get(item);
+        break;
+      }
+      chain.add(item);
+      if (typeof item.parent === "string") {
+        entry = { root: item.parent, key: item.parentSub ?? "" };
+        break;
+      }
+      const next: Y.ID | null = item.parent instanceof Y.ID ? item.parent : (item.origin ?? item.rightOrigin);
+      if (!next) break; // nothing to resolve it by
+      const docItem = inDoc(next);
+      if (docItem) {
+        entry = entryOfDocItem(docItem);
+        break;
+      }
+      item = inUpdate(next);
+      if (item && chain.has(item)) break; // a cycle: unresolvable
+    }
+    for (const visited of chain) known.set(visited, entry);
+    return entry;
   };
 
   const writes: OwnedWrite[] = [];
   for (const items of incoming.values()) {
     for (const item of items) {
-      const entry = entryOfIncoming(item, 0);
+      const entry = entryOfIncoming(item);
       if (entry === undefined) return null;
       if (entry && roots.has(entry.root)) writes.push({ ...entry, author: item.id.client });
     }

@@ -1,35 +1,42 @@
 import * as Y from "yjs";
-import { ownedWrites, type DecodedUpdate, type OwnedEntry } from "./server-owned.js";
+import { writesToRoots, type DecodedUpdate } from "./server-owned.js";
 
 /**
- * What to do with an edit socket's update, decided before anything of it is
- * applied, from one decode of the update and the room's document:
- *
- *   null          apply it
- *   { refuse }    close the socket with the reason
- *   { replayed }  it writes into server-owned entries, but not as its sender:
- *                 what a client sends back after the server lost its own last
- *                 writes (a kill inside the batching window; the browser still
- *                 holds them, in memory or its offline copy). Refusing would
- *                 lock that client out for good, since it sends them on every
- *                 reconnect; applying them alone would let anyone forge them.
- *                 The room applies them and at once restores those entries as
- *                 the server had them (see Room.receive).
- *
- * `senderIds` are the Yjs client ids the socket announced as its own: a write
- * by one of them is the sender's own, never a replay.
+ * Why an edit socket's update must not be applied, or null when it may be.
+ * Decided before anything of it is applied, from one decode of the update and
+ * the room's document. `senderIds` are the Yjs client ids the socket claimed
+ * as its own presence: its own edits may run ahead of the board while it
+ * reconnects.
  */
-export type UpdateVerdict = { refuse: string } | { replayed: OwnedEntry[] } | null;
-
-export function judgeClientUpdate(doc: Y.Doc, update: Uint8Array, serverOwned: ReadonlySet<string>, senderIds: ReadonlySet<number>): UpdateVerdict {
+export function refusalOf(doc: Y.Doc, update: Uint8Array, serverOwned: ReadonlySet<string>, senderIds: ReadonlySet<number>): string | null {
   const decoded = Y.decodeUpdate(update);
+  const gap = gapIn(doc, decoded, senderIds);
+  if (gap) return `leaves a gap: ${gap}`;
   const ahead = deleteAhead(doc, decoded);
-  if (ahead) return { refuse: `deletes ${ahead}, which does not exist yet` };
-  const writes = ownedWrites(doc, decoded, serverOwned);
-  if (writes !== null && writes.length === 0) return null;
-  if (writes === null || writes.some((w) => w.author !== null && senderIds.has(w.author))) return { refuse: `only the server writes ${[...serverOwned].join(", ")}` };
-  const entries = new Map(writes.map((w) => [`${w.root}\u0000${w.key}`, { root: w.root, key: w.key }]));
-  return { replayed: [...entries.values()] };
+  if (ahead) return `deletes ${ahead}, which does not exist yet`;
+  if (writesToRoots(doc, decoded, serverOwned)) return `only the server writes ${[...serverOwned].join(", ")}`;
+  return null;
+}
+
+/**
+ * Where an update leaves a gap in the clocks of a client other than its
+ * sender. Yjs would hold what follows the gap pending, unchecked, and
+ * integrate it when another update fills the gap — content under another
+ * client's id (the server's, say) at clocks it has not written yet, where its
+ * real next writes would land. An honest client sends only what follows the
+ * board's state for others (its sync answers the board's state vector); its
+ * own edits may run ahead of the board while it reconnects.
+ */
+function gapIn(doc: Y.Doc, { structs }: DecodedUpdate, senderIds: ReadonlySet<number>): string | null {
+  const next = new Map<number, number>();
+  for (const s of structs) {
+    if (senderIds.has(s.id.client)) continue;
+    if (s instanceof Y.Skip) return `it skips ${s.id.client}:${s.id.clock}`;
+    const expected = next.get(s.id.client) ?? Y.getState(doc.store, s.id.client);
+    if (s.id.clock > expected) return `${s.id.client} starts at ${s.id.clock}, the board holds it up to ${expected}`;
+    next.set(s.id.client, Math.max(expected, s.id.clock + s.length));
+  }
+  return null;
 }
 
 /**
@@ -41,23 +48,17 @@ export function judgeClientUpdate(doc: Y.Doc, update: Uint8Array, serverOwned: R
  */
 function deleteAhead(doc: Y.Doc, { structs, ds }: DecodedUpdate): string | null {
   if (ds.clients.size === 0) return null;
+  // What the update inserts counts only where it continues the board: a delete of an item
+  // held pending behind a gap would itself be held, and hit whatever takes that id.
   const inserted = new Map<number, number>();
   for (const s of structs) {
     if (s instanceof Y.Skip) continue;
-    const end = s.id.clock + s.length;
-    if (end > (inserted.get(s.id.client) ?? 0)) inserted.set(s.id.client, end);
+    const reach = inserted.get(s.id.client) ?? Y.getState(doc.store, s.id.client);
+    if (s.id.clock <= reach) inserted.set(s.id.client, Math.max(reach, s.id.clock + s.length));
   }
   for (const [client, deletes] of ds.clients) {
     const known = Math.max(Y.getState(doc.store, client), inserted.get(client) ?? 0);
     for (const { clock, len } of deletes) if (clock + len > known) return `${client}:${Math.max(clock, known)}`;
   }
   return null;
-}
-
-/** A copy of a value of the document that can be set anew: shared types become new ones with the same content. */
-export function copyOfShared(value: unknown): unknown {
-  if (value instanceof Y.Map) return new Y.Map([...value.entries()].map(([k, v]) => [k, copyOfShared(v)] as [string, unknown]));
-  if (value instanceof Y.Array) return Y.Array.from(value.toArray().map(copyOfShared) as never[]);
-  if (value instanceof Y.Text) return new Y.Text(value.toString());
-  return value;
 }

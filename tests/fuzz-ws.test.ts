@@ -31,8 +31,9 @@ import { freshStorage, type TestStorage } from "./helpers/storage.js";
  *
  * Each property has a fixed seed, so a failure replays exactly: fast-check
  * prints the seed and the shrunk counterexample. What fuzzing and writing this
- * file turned up is pinned at the end: a delete set repeating its ranges
- * (refused since), and two known defects as `todo` tests that pass once fixed.
+ * file turned up is pinned at the end: a delete set repeating its ranges, an
+ * update whose origin chains made the server-owned check cubic, and presence
+ * relays taken for claims (all fixed since).
  */
 
 type Role = "edit" | "view" | "embed";
@@ -47,8 +48,8 @@ let board: CreatedBoard;
 let alice: Client;
 /**
  * A presence held by a bare socket that only announces and renews its own
- * state (the official client also relays everyone else's, see the todo tests
- * at the end): the fuzz aims at its id, and afterwards it must still be hers.
+ * state (the official client also relays everyone else's, see the tests at
+ * the end): the fuzz aims at its id, and afterwards it must still be hers.
  */
 const carol = { id: 424_242_424, clock: 1, closes: [] as number[], ws: null as WebSocket | null, renew: null as NodeJS.Timeout | null };
 let nodeId = "";
@@ -316,7 +317,8 @@ function buildDocEdit(edit: DocEdit): { frames: Uint8Array[]; honest: boolean } 
   const payloads =
     edit.encode === "full" ? [Y.encodeStateAsUpdate(doc)] : edit.encode === "sinceBase" ? [Y.encodeStateAsUpdate(doc, sv)] : edit.encode === "each" ? updates : updates.slice(-1);
   doc.destroy();
-  const freshClient = edit.client >= FRESH_MIN && edit.client < 2 ** 32 && !base.stateVector.has(edit.client);
+  // Fresh on the board as it is now: an earlier case may have written with this id.
+  const freshClient = edit.client >= FRESH_MIN && edit.client < 2 ** 32 && !base.stateVector.has(edit.client) && !alice.doc.store.clients.has(edit.client);
   const honest = freshClient && !touched.runs && (edit.encode === "sinceBase" || edit.encode === "each");
   return { frames: payloads.map((p) => syncFrame(edit.syncType, p)), honest };
 }
@@ -820,17 +822,13 @@ describe("WebSocket fuzzing: no frame crashes or stalls the server, every socket
   });
 
   /**
-   * Known defect, found while writing this file (collab/server-owned.ts): to
-   * find the root an incoming item writes to, writesToRoots follows its origin
-   * through the update with a linear search per step and no memory of items
-   * already resolved, so an update of n items each placed after the one before
-   * costs ~n³/6 steps. Yjs writes exactly that for n maps pushed one by one
-   * into an array: 1,500 (13 KB) held the event loop ~1.6 s, 3,000 (27 KB)
-   * ~13 s; past 10,000 the walk gives up and the update is refused as a write
-   * to runs. (n items after another client's last one cost n²: 20,000 in
-   * 364 KB, 1.3 s.) Remove `todo` once fixed.
+   * Found while writing this file: finding the root an incoming item writes to
+   * once followed its origin through the update with a linear search per step
+   * and no memory of items already resolved, so n items each placed after the
+   * one before cost ~n³/6 steps. Yjs writes exactly that for n maps pushed one
+   * by one into an array: 1,500 (13 KB) held the event loop ~1.6 s.
    */
-  test("an update of 1,500 maps pushed one by one into an array (13 KB, as Yjs writes it) does not stall the server", { todo: "known defect: writesToRoots is cubic in an update's origin chains (collab/server-owned.ts)" }, async () => {
+  test("an update of 1,500 maps pushed one by one into an array (13 KB, as Yjs writes it) does not stall the server", async () => {
     const room = await createBoard(server, "Chain");
     const doc = new Y.Doc();
     for (let i = 0; i < 1500; i++) doc.getArray("a").push([new Y.Map()]);
@@ -845,22 +843,18 @@ describe("WebSocket fuzzing: no frame crashes or stalls the server, every socket
   });
 
   /**
-   * Known defect, found by this file (collab/presence-owners.ts): the official
-   * client relays every presence change it receives back to the server. When a
-   * presence leaves before that relay arrives, the server takes the relay for
-   * the honest client announcing the id itself; the 9th such "claim" closes it
-   * with 4400, and y-websocket never reconnects after a 44xx. Meanwhile each
-   * claimed id is shown again, held by the relaying client, until y-protocols'
-   * 30 s timeout. Remove `todo` once fixed.
+   * Found by this file: the official client relays every presence change it
+   * receives back to the server. A presence that left before such a relay
+   * arrived was taken for the relaying client announcing that id itself; the
+   * 9th such claim closed it with 4400 (y-websocket never reconnects after a
+   * 44xx), and the claimed ids were shown again until y-protocols' timeout.
    */
-  const RELAY_DEFECT = "known defect: a relayed presence that has just left counts as a claim by the relaying client (collab/presence-owners.ts)";
-
-  test("an official client connected through all the fuzzing was never disconnected", { todo: RELAY_DEFECT }, () => {
+  test("an official client connected through all the fuzzing was never disconnected", () => {
     assert.deepEqual(alice.closes, [], "alice was never disconnected");
     assert.equal(alice.provider.wsconnected, true);
   });
 
-  test("a presence that comes and goes at once, 9 times from an embed link, does not cut off an honest viewer", { todo: RELAY_DEFECT }, async () => {
+  test("a presence that comes and goes at once, 9 times from an embed link, does not cut off an honest viewer", async () => {
     // A board of their own: another official client there would relay too, and share the claims.
     const room = await createBoard(server, "Relays");
     const bob = connect(server, room.id, tokenOf(room.links.view), { reconnect: false });

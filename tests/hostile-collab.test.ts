@@ -94,15 +94,31 @@ test("one presence frame announcing 300,000 client ids from an embed link is ref
   await guard.check();
 });
 
-test("a socket may announce a handful of presences; one more closes it", async () => {
+test("a socket may claim a handful of presences; more are not shown, and they leave with it", async () => {
   const attacker = rawSocket(tokenOf(board.links.view));
   for (let i = 0; i < 8; i++) await attacker.send(awarenessFrame([[900_000 + i, 1, { user: { name: `ghost ${i}` } }]]));
   const observer = open(tokenOf(board.links.view));
   await whenSynced(observer);
   await eventually(() => nameOf(observer, 900_007) === "ghost 7", "the eighth presence is shown");
   await attacker.send(awarenessFrame([[900_008, 1, { user: { name: "ghost 8" } }]]));
-  assert.equal(await attacker.closed, 4400);
-  await eventually(() => nameOf(observer, 900_000) === undefined && nameOf(observer, 900_007) === undefined, "its presences leave with it");
+  await attacker.send(awarenessFrame([[900_001, 2, { user: { name: "ghost 1, renamed" } }]]));
+  await eventually(() => nameOf(observer, 900_001) === "ghost 1, renamed", "its own presences still change");
+  assert.equal(nameOf(observer, 900_008), undefined, "the ninth is not shown");
+  attacker.ws.close();
+  await eventually(() => [...Array(9).keys()].every((i) => nameOf(observer, 900_000 + i) === undefined), "its presences leave with it");
+});
+
+test("a viewer on a board with more people present than a socket may claim relays their presence back and stays", async () => {
+  const crowd = Array.from({ length: 12 }, () => open(tokenOf(board.links.view)));
+  await Promise.all(crowd.map((c) => whenSynced(c)));
+  crowd.forEach((c, i) => c.provider.awareness.setLocalStateField("user", { name: `person ${i}` }));
+  const late = open(tokenOf(board.links.view));
+  await whenSynced(late);
+  await eventually(() => crowd.every((c) => nameOf(late, c.doc.clientID) !== undefined), "the late viewer sees all twelve");
+  crowd[0].destroy(); // one leaves: everyone relays the removal, and stale states may cross it
+  await sleep(500);
+  for (const c of [late, ...crowd.slice(1)]) assert.deepEqual(c.closes, [], "nobody is cut off");
+  assert.equal(nameOf(late, crowd[0].doc.clientID), undefined, "the one who left is gone, not brought back by a relay");
 });
 
 test("a socket cannot speak for someone else's presence, whatever clock it sends", async () => {
