@@ -3,7 +3,7 @@ import { gzipSync } from "node:zlib";
 import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
 import { createBoard, eventually, tokenOf, type CreatedBoard } from "./helpers/clients.js";
-import { healthWatch, serverLoopGuard } from "./helpers/loop-guard.js";
+import { whileWatched } from "./helpers/loop-guard.js";
 import { makePng } from "./helpers/media.js";
 import { rawRequest, rawUpgrade, type RawResponse } from "./helpers/raw-http.js";
 import { spawnServer, type ServerProcess } from "./helpers/server-process.js";
@@ -199,22 +199,7 @@ function expectBelow500(what: string, res: RawResponse) {
 /** Runs one property with /healthz watched and the server's event loop guarded; then the process must still be alive. */
 async function guarded(name: string, run: () => Promise<void>) {
   statuses.clear();
-  const guard = await serverLoopGuard(server);
-  const health = healthWatch(server);
-  let failure: unknown;
-  try {
-    await run();
-  } catch (err) {
-    failure = err;
-  }
-  const unhealthy = await health.stop().then(
-    () => null,
-    (err: unknown) => err,
-  );
-  if (failure) throw failure;
-  if (unhealthy) throw unhealthy;
-  await guard.check();
-  assert.equal((await rawRequest(server.http, { path: "/healthz" })).status, 200, "the process is alive");
+  await whileWatched(server, run);
   console.log(`${name}: ${[...statuses].sort().map(([s, n]) => `${s}×${n}`).join(" ")}`);
 }
 

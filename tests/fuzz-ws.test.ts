@@ -7,7 +7,7 @@ import * as Y from "yjs";
 import { decodeClientFrame } from "../collab/protocol/messages.js";
 import { validateStateVector } from "../collab/protocol/validate-update.js";
 import { connect, createBoard, eventually, tokenOf, whenSynced, type Client, type CreatedBoard } from "./helpers/clients.js";
-import { healthWatch, serverLoopGuard } from "./helpers/loop-guard.js";
+import { healthWatch, serverLoopGuard, whileWatched } from "./helpers/loop-guard.js";
 import { spawnServer, type ServerProcess } from "./helpers/server-process.js";
 import { freshStorage, type TestStorage } from "./helpers/storage.js";
 
@@ -685,22 +685,7 @@ async function boardIsIntact(): Promise<Client> {
 /** Runs one property with /healthz watched and the server's event loop guarded; then the process must be alive and the board intact. */
 async function guarded(name: string, run: () => Promise<void>) {
   outcomes.clear();
-  const guard = await serverLoopGuard(server);
-  const health = healthWatch(server);
-  let failure: unknown;
-  try {
-    await run();
-  } catch (err) {
-    failure = err;
-  }
-  const unhealthy = await health.stop().then(
-    () => null,
-    (err: unknown) => err,
-  );
-  if (failure) throw failure;
-  if (unhealthy) throw unhealthy;
-  await guard.check();
-  assert.equal((await fetch(`${server.http}/healthz`)).status, 200, "the process is alive");
+  await whileWatched(server, run);
   const viewer = await boardIsIntact();
   viewer.destroy();
   honest.splice(honest.indexOf(viewer), 1);

@@ -73,3 +73,28 @@ export function healthWatch(server: { http: string }, { everyMs = 100, maxMs = M
     },
   };
 }
+
+/**
+ * Runs hostile work with the server watched: `/healthz` polled throughout and
+ * its event loop guarded. Fails with the work's own failure first, then a slow
+ * or failed health check, then a blocked loop; finally the process must answer.
+ */
+export async function whileWatched(server: { http: string }, work: () => Promise<void>): Promise<void> {
+  const guard = await serverLoopGuard(server);
+  const health = healthWatch(server);
+  let failure: unknown;
+  try {
+    await work();
+  } catch (err) {
+    failure = err;
+  }
+  const unhealthy = await health.stop().then(
+    () => null,
+    (err: unknown) => err,
+  );
+  if (failure) throw failure;
+  if (unhealthy) throw unhealthy;
+  await guard.check();
+  const res = await fetch(`${server.http}/healthz`);
+  if (res.status !== 200) throw new Error(`the process does not answer /healthz (${res.status})`);
+}
